@@ -1,0 +1,139 @@
+//! The command line as clap sees it: types and help text only, no logic. Doc comments here are
+//! the `--help` text. [`crate::config`] turns these raw values into a validated `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// patrol finds leaked access tokens (GitHub's first) in files, proves offline that each one is
+/// a real token (GitHub tokens carry a checksum) and reports it, redacted.
+///
+/// Exit codes: 0 nothing found, 1 findings, 2 error (bad arguments or rules, or a scan that
+/// could not read something it was asked to read; 2 wins over 1, and findings are still
+/// reported).
+#[derive(Debug, Parser)]
+#[command(name = "patrol", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (default: the current directory) for leaked tokens.
+    ///
+    /// Directories are walked in parallel. .gitignore, .ignore and git's exclude files are
+    /// respected; hidden files (.env!) are scanned; .git directories never are. Symlinks are not
+    /// followed unless --follow. FIFOs, sockets and devices are skipped. `-` reads stdin.
+    Scan(ScanArgs),
+    /// Inspect the rule catalog.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Also report candidates whose offline check failed (placeholders, typos), marked
+    /// checksum-invalid or structure-invalid.
+    #[arg(long)]
+    pub show_invalid: bool,
+
+    /// Report findings even on lines with an allow marker (patrol:allow, gitleaks:allow, ...).
+    #[arg(long)]
+    pub no_allow_markers: bool,
+
+    /// Do not respect .gitignore, .ignore and git exclude files.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Follow symbolic links while walking directories.
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+
+    /// Skip files larger than this (bytes, or with a K, M or G suffix). Default: no limit.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+
+    /// Number of scanning threads (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print secrets in full. Without it every output redacts them (prefix + 4 characters).
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Colour in text output: auto (only on a terminal, and not with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// No summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Extra rules: a TOML file, or a directory of them. Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Use only the --rules files, not the built-in rules.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule: id, offline check, keywords and name.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Check rule files: each loads, ids are unique, every example is found, every negative
+    /// is not. A rule author's test loop; exit 0 when all pass, 2 otherwise.
+    Check {
+        /// Rule files or directories to check (with the built-in rules, for id clashes).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per finding: path:line:column, rule, redacted secret.
+    Text,
+    /// One JSON document: findings and summary.
+    Json,
+    /// One JSON object per finding, one per line.
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

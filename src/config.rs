@@ -1,0 +1,166 @@
+//! Raw arguments in, validated configuration out. Everything past this module works with typed,
+//! checked values (`ScanConfig`, a loaded `RuleSet`); nothing raw travels further.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::{ColorChoice, Format, OutputArgs, RuleArgs, ScanArgs};
+use crate::matcher::ScanOptions;
+use crate::rules::{load_rules, RuleSet};
+
+/// One input of a scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// How to walk directories.
+#[derive(Clone, Debug)]
+pub struct WalkConfig {
+    pub respect_ignore: bool,
+    pub follow_links: bool,
+    /// Files larger than this are skipped (and listed); `None`: no limit.
+    pub max_file_size: Option<u64>,
+    /// At least 1.
+    pub threads: usize,
+}
+
+/// How to report.
+#[derive(Clone, Debug)]
+pub struct ReportConfig {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub show_secrets: bool,
+    /// Resolved: true only when colour was asked for or stdout is a terminal.
+    pub color: bool,
+    pub quiet: bool,
+}
+
+pub struct ScanConfig {
+    pub inputs: Vec<Input>,
+    pub rules: RuleSet,
+    pub options: ScanOptions,
+    pub walk: WalkConfig,
+    pub report: ReportConfig,
+}
+
+impl ScanConfig {
+    pub fn from_args(args: ScanArgs) -> Result<ScanConfig> {
+        let mut inputs: Vec<Input> = args
+            .paths
+            .into_iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p)
+                }
+            })
+            .collect();
+        if inputs.is_empty() {
+            inputs.push(Input::Path(PathBuf::from(".")));
+        }
+        if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+            bail!("`-` (stdin) given more than once");
+        }
+        let threads = match args.threads {
+            Some(0) => bail!("--threads must be at least 1"),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let max_file_size = args
+            .max_file_size
+            .as_deref()
+            .map(parse_size)
+            .transpose()
+            .context("invalid --max-file-size")?;
+        Ok(ScanConfig {
+            inputs,
+            rules: load_rule_args(&args.rules)?,
+            options: ScanOptions {
+                show_invalid: args.show_invalid,
+                ignore_allow_markers: args.no_allow_markers,
+            },
+            walk: WalkConfig {
+                respect_ignore: !args.no_ignore,
+                follow_links: args.follow,
+                max_file_size,
+                threads,
+            },
+            report: report_config(args.output),
+        })
+    }
+}
+
+pub fn load_rule_args(args: &RuleArgs) -> Result<RuleSet> {
+    if args.no_builtin_rules && args.rules.is_empty() {
+        bail!("--no-builtin-rules needs at least one --rules PATH");
+    }
+    let set = load_rules(!args.no_builtin_rules, &args.rules)?;
+    if !args.rules.is_empty() {
+        // User rules are checked like built-ins are in `cargo test`: a rule whose examples do
+        // not match would silently miss leaks, so it is refused.
+        let problems = crate::rules::check_examples(&set, |r| !r.source.starts_with("builtin:"));
+        if let Some(p) = problems.first() {
+            bail!("{p}");
+        }
+    }
+    Ok(set)
+}
+
+fn report_config(args: OutputArgs) -> ReportConfig {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    ReportConfig {
+        format: args.format,
+        output: args.output,
+        show_secrets: args.show_secrets,
+        color,
+        quiet: args.quiet,
+    }
+}
+
+/// `123`, `64K`, `10M`, `2G` (binary multiples; a trailing `B`/`iB` is allowed).
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 30),
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .parse()
+        .with_context(|| format!("{s:?} is not a size (expected e.g. 1048576, 512K, 10M, 1G)"))?;
+    n.checked_mul(1 << shift)
+        .with_context(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123").unwrap(), 123);
+        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
+        assert_eq!(parse_size("10MiB").unwrap(), 10 << 20);
+        assert_eq!(parse_size("1G").unwrap(), 1 << 30);
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("").is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! Machine-readable reports: `json` (one document: findings and summary) and `jsonl` (one
+//! finding per line). Field names are documented in README.md and stable.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Map, Value};
+
+use super::text::render_secret;
+use super::Outcome;
+use crate::config::ReportConfig;
+use crate::finding::Finding;
+
+/// Format version of the JSON document; bumped only on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
+    let details: Map<String, Value> = f
+        .details
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "rule": f.rule,
+        "rule_name": f.rule_name,
+        "path": f.origin.display_path(),
+        "line": f.line,
+        "column": f.column,
+        "offset": f.offset,
+        "secret": render_secret(f, show_secrets),
+        "redacted": !show_secrets,
+        "fingerprint": f.fingerprint.as_str(),
+        "validation": f.validation.as_str(),
+        "details": details,
+        "binary": f.binary,
+    })
+}
+
+fn summary_value(o: &Outcome) -> Value {
+    let skipped: Map<String, Value> = o
+        .skip_counts()
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), json!(n)))
+        .collect();
+    json!({
+        "files": o.files,
+        "bytes": o.bytes,
+        "elapsed_ms": o.elapsed.as_millis() as u64,
+        "findings": o.findings.len(),
+        "invalid_hidden": o.invalid,
+        "suppressed": o.suppressed,
+        "skipped": skipped,
+        "skipped_paths": o.skipped.iter().map(|(p, r)| json!({"path": p, "reason": r.to_string()})).collect::<Vec<_>>(),
+        "errors": o.errors.iter().map(|p| json!({"path": p.path, "error": p.message})).collect::<Vec<_>>(),
+        "exit_code": o.exit_code(),
+    })
+}
+
+pub fn write_document(out: &mut dyn Write, o: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+    let doc = json!({
+        "version": JSON_VERSION,
+        "tool": {"name": "patrol", "version": env!("CARGO_PKG_VERSION")},
+        "findings": o.findings.iter().map(|f| finding_value(f, cfg.show_secrets)).collect::<Vec<_>>(),
+        "summary": summary_value(o),
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+pub fn write_lines(out: &mut dyn Write, o: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+    for f in &o.findings {
+        serde_json::to_writer(&mut *out, &finding_value(f, cfg.show_secrets))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

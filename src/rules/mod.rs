@@ -1,0 +1,67 @@
+//! The rule catalog: rules are data (TOML under `rules/`, embedded at build time, plus the
+//! user's `--rules` files), checked and compiled once into a [`RuleSet`] that every scan shares
+//! by reference.
+
+mod check;
+mod load;
+pub mod syntax;
+
+use regex::bytes::Regex;
+
+use crate::validate::Check;
+
+pub use check::check_examples;
+pub use load::{builtin_sources, compile_sources, load_rules, RuleSource};
+
+/// A compiled rule. Invariants (checked by [`load_rules`]): `id` is unique in its set,
+/// `keywords` is non-empty and every keyword is at least 3 bytes, `pattern` has a group named
+/// `secret`, and `window` is at most [`MAX_WINDOW`].
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub pattern: Regex,
+    /// Capture index of the `secret` group in `pattern`.
+    pub secret_group: usize,
+    pub check: Check,
+    pub boundary: bool,
+    pub window: usize,
+    pub examples: Vec<String>,
+    pub negatives: Vec<String>,
+    /// The file the rule came from (`builtin:github.toml` or a user path), for error messages.
+    pub source: String,
+}
+
+impl Rule {
+    /// Length of the public prefix that redaction may keep: the keyword the secret starts
+    /// with, if any (`ghp_`, `github_pat_`), else nothing.
+    pub fn public_prefix_len(&self, secret: &[u8]) -> usize {
+        self.keywords
+            .iter()
+            .map(String::as_bytes)
+            .filter(|k| secret.len() > k.len() && secret[..k.len()].eq_ignore_ascii_case(k))
+            .map(<[u8]>::len)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Largest `window` a rule may ask for: keeps the work per keyword hit bounded.
+pub const MAX_WINDOW: usize = 64 * 1024;
+
+/// Default bytes searched on each side of a keyword hit.
+pub const DEFAULT_WINDOW: usize = 256;
+
+/// All rules of one run, in load order (built-ins first).
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
