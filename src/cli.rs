@@ -26,6 +26,11 @@ pub enum Command {
     /// respected; hidden files (.env!) are scanned; .git directories never are. Symlinks are not
     /// followed unless --follow. FIFOs, sockets and devices are skipped. `-` reads stdin.
     Scan(ScanArgs),
+    /// Install patrol as a git pre-commit hook.
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
     /// Inspect the rule catalog.
     Rules {
         #[command(subcommand)]
@@ -35,9 +40,39 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan; `-` reads standard input.
+    /// Files or directories to scan; `-` reads standard input. With --git, --staged, --range
+    /// or --since: the repository (default: the one containing the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Audit git history: every blob in the repository's object database (reachable from any
+    /// ref, or left unreachable by amends, rebases and resets) once, plus commit and tag
+    /// messages. Each finding names the commit that introduced it.
+    #[arg(long, conflicts_with = "staged")]
+    pub git: bool,
+
+    /// Pre-commit: scan what `git commit` would record (the index against HEAD); only lines
+    /// the staged change adds, unless --all-lines.
+    #[arg(long)]
+    pub staged: bool,
+
+    /// With --staged or a range: report secrets anywhere in the changed files, not only on
+    /// added lines.
+    #[arg(long)]
+    pub all_lines: bool,
+
+    /// CI: scan only what the commits in A..B introduced (as `git rev-list A..B`).
+    #[arg(long, value_name = "A..B", conflicts_with_all = ["staged", "since"])]
+    pub range: Option<String>,
+
+    /// CI: scan what the commits since REV introduced (REV..HEAD).
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    pub since: Option<String>,
+
+    /// With --git: treat the stash (refs/stash) as a ref; without it, stash-only objects are
+    /// still scanned but reported as unreachable.
+    #[arg(long)]
+    pub stash: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -62,7 +97,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'L')]
     pub follow: bool,
 
-    /// Skip files larger than this (bytes, or with a K, M or G suffix). Default: no limit.
+    /// Skip files (or git blobs) larger than this: bytes, or with a K, M or G suffix. Default:
+    /// no limit for files, 64M for git blobs.
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
 
@@ -103,6 +139,20 @@ pub struct RuleArgs {
     /// Use only the --rules files, not the built-in rules.
     #[arg(long)]
     pub no_builtin_rules: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write the repository's pre-commit hook (respects core.hooksPath) to run
+    /// `patrol scan --staged`. Refuses to replace a hook patrol did not write, unless --force.
+    Install {
+        /// Replace an existing hook that patrol did not write.
+        #[arg(long)]
+        force: bool,
+        /// The repository (default: the one containing the current directory).
+        #[arg(value_name = "REPO")]
+        repo: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 
 use crate::cli::{ColorChoice, Format, OutputArgs, RuleArgs, ScanArgs};
+use crate::git::{GitConfig, GitMode, DEFAULT_MAX_BLOB_SIZE};
 use crate::matcher::ScanOptions;
 use crate::rules::{load_rules, RuleSet};
 
@@ -41,6 +42,8 @@ pub struct ReportConfig {
 
 pub struct ScanConfig {
     pub inputs: Vec<Input>,
+    /// Set for git modes (history, range, staged); `inputs` is then unused.
+    pub git: Option<GitConfig>,
     pub rules: RuleSet,
     pub options: ScanOptions,
     pub walk: WalkConfig,
@@ -77,8 +80,53 @@ impl ScanConfig {
             .map(parse_size)
             .transpose()
             .context("invalid --max-file-size")?;
+        let git_mode = if args.staged {
+            Some(GitMode::Staged {
+                all_lines: args.all_lines,
+            })
+        } else if let Some(r) = &args.range {
+            let Some((from, to)) = r.split_once("..") else {
+                bail!("--range wants A..B, got {r:?}");
+            };
+            if from.is_empty() || to.is_empty() || to.starts_with('.') {
+                bail!("--range wants A..B with both ends named, got {r:?}");
+            }
+            Some(GitMode::Range {
+                from: from.to_string(),
+                to: to.to_string(),
+            })
+        } else if let Some(rev) = &args.since {
+            Some(GitMode::Range {
+                from: rev.clone(),
+                to: "HEAD".to_string(),
+            })
+        } else if args.git {
+            Some(GitMode::History { stash: args.stash })
+        } else {
+            None
+        };
+        if git_mode.is_none() && (args.stash || args.all_lines) {
+            bail!("--stash and --all-lines need --git, --staged, --range or --since");
+        }
+        let git = match git_mode {
+            None => None,
+            Some(mode) => {
+                let repo = match inputs.as_slice() {
+                    [Input::Path(p)] => p.clone(),
+                    [Input::Stdin] => bail!("git modes read a repository, not stdin"),
+                    _ => bail!("git modes take at most one repository path"),
+                };
+                Some(GitConfig {
+                    repo,
+                    mode,
+                    max_blob_size: max_file_size.unwrap_or(DEFAULT_MAX_BLOB_SIZE),
+                    threads,
+                })
+            }
+        };
         Ok(ScanConfig {
             inputs,
+            git,
             rules: load_rule_args(&args.rules)?,
             options: ScanOptions {
                 show_invalid: args.show_invalid,

@@ -15,6 +15,13 @@ pub enum Origin {
     File(PathBuf),
     /// Standard input (`-` on the command line).
     Stdin,
+    /// A staged blob (what `git commit` would record), by its path in the work tree.
+    Staged { path: String },
+    /// A blob in a repository's object database: its id, and the path it was first seen at
+    /// (`None` for a blob no commit's tree names: a dangling `git add`).
+    Blob { id: String, path: Option<String> },
+    /// The message of a commit (or of an annotated tag).
+    Message { id: String, kind: &'static str },
 }
 
 impl Origin {
@@ -23,6 +30,9 @@ impl Origin {
         match self {
             Origin::File(p) => p.display().to_string(),
             Origin::Stdin => "<stdin>".to_string(),
+            Origin::Staged { path } => path.clone(),
+            Origin::Blob { id, path } => path.clone().unwrap_or_else(|| format!("<blob {id}>")),
+            Origin::Message { id, kind } => format!("<{kind} message {id}>"),
         }
     }
 }
@@ -145,4 +155,33 @@ pub struct Finding {
     pub details: Vec<(String, String)>,
     /// The scanned input looked binary (it has a NUL byte near the start).
     pub binary: bool,
+    /// History scans: where the secret entered the repository.
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a secret found in git history came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// The earliest commit (by commit time) that carries the secret at this path; `None` for
+    /// a blob that no commit names (a dangling `git add`).
+    pub commit: Option<CommitMeta>,
+    /// Number of commits whose tree carries this secret at this path.
+    pub commits: usize,
+    /// Number of other paths at which the same blob appears.
+    pub other_paths: usize,
+    /// No ref reaches the object: only the reflog, or nothing, keeps it alive. Such objects
+    /// leak whenever the repository directory is copied or archived.
+    pub unreachable: bool,
+}
+
+/// The commit facts a history finding reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitMeta {
+    pub id: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// Author date, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
 }

@@ -4,6 +4,7 @@
 //! A finding passes through these stages, one module each:
 //!
 //! 1. [`walk`]: inputs (paths, stdin) become files to scan, walked in parallel with `ignore`;
+//!    [`git`]: blobs and messages of a repository (history, a commit range, or the index);
 //! 2. [`read`]: a file's bytes, read into a buffer or memory-mapped (with a SIGBUS guard);
 //! 3. [`prefilter`]: one Aho-Corasick automaton over every rule's keywords finds candidates;
 //! 4. [`matcher`]: the owning rule's regex runs on a bounded window around each candidate —
@@ -19,6 +20,8 @@
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod git;
+pub mod hook;
 pub mod matcher;
 pub mod prefilter;
 pub mod read;

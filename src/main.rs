@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use patrol::cli::{Cli, Command, RulesCommand};
+use patrol::cli::{Cli, Command, HookCommand, RulesCommand};
 use patrol::config::{load_rule_args, ScanConfig};
+use patrol::git::{scan_git, GitMode};
 use patrol::matcher::Scanner;
 use patrol::report::{write_report, write_summary};
 use patrol::rules::{check_examples, load_rules};
@@ -40,6 +41,13 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(ScanConfig::from_args(args)?),
+        Command::Hook {
+            command: HookCommand::Install { force, repo },
+        } => {
+            let path = patrol::hook::install(&repo.unwrap_or_else(|| ".".into()), force)?;
+            println!("patrol: installed pre-commit hook at {}", path.display());
+            Ok(0)
+        }
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => {
                 let set = load_rule_args(&rules)?;
@@ -76,7 +84,10 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn scan(cfg: ScanConfig) -> Result<u8> {
     let scanner = Scanner::new(cfg.rules, cfg.options);
-    let outcome = scan_inputs(&cfg.inputs, &cfg.walk, &scanner);
+    let outcome = match &cfg.git {
+        Some(git) => scan_git(git, &scanner)?,
+        None => scan_inputs(&cfg.inputs, &cfg.walk, &scanner),
+    };
     match &cfg.report.output {
         Some(path) => {
             let file = File::create(path)
@@ -94,6 +105,10 @@ fn scan(cfg: ScanConfig) -> Result<u8> {
     if !cfg.report.quiet {
         // Best effort: a closed stderr must not turn a finished scan into an error.
         let _ = write_summary(&mut io::stderr().lock(), &outcome);
+    }
+    let staged = matches!(&cfg.git, Some(g) if matches!(g.mode, GitMode::Staged { .. }));
+    if staged && !outcome.findings.is_empty() {
+        eprintln!("{}", patrol::hook::BLOCKED_HELP);
     }
     Ok(outcome.exit_code())
 }

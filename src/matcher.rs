@@ -104,6 +104,7 @@ impl Scanner {
                         validation: verdict.validation,
                         details: verdict.details,
                         binary,
+                        provenance: None,
                     });
                 });
             }

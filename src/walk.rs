@@ -96,6 +96,7 @@ impl Collector {
             skipped,
             errors,
             elapsed: started.elapsed(),
+            ..Outcome::default()
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::text::render_secret;
 use super::Outcome;
 use crate::config::ReportConfig;
-use crate::finding::Finding;
+use crate::finding::{Finding, Origin};
 
 /// Format version of the JSON document; bumped only on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
@@ -19,7 +19,7 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    json!({
+    let mut v = json!({
         "rule": f.rule,
         "rule_name": f.rule_name,
         "path": f.origin.display_path(),
@@ -32,7 +32,30 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
         "validation": f.validation.as_str(),
         "details": details,
         "binary": f.binary,
-    })
+    });
+    let obj = v.as_object_mut().expect("an object");
+    match &f.origin {
+        Origin::Blob { id, .. } => {
+            obj.insert("blob".into(), json!(id));
+        }
+        Origin::Message { id, kind } => {
+            obj.insert("message_of".into(), json!({ "kind": kind, "id": id }));
+        }
+        _ => {}
+    }
+    if let Some(p) = &f.provenance {
+        obj.insert(
+            "commit".into(),
+            p.commit.as_ref().map_or(
+                Value::Null,
+                |c| json!({"id": c.id, "author": c.author, "date": c.date, "summary": c.summary}),
+            ),
+        );
+        obj.insert("commits".into(), json!(p.commits));
+        obj.insert("other_paths".into(), json!(p.other_paths));
+        obj.insert("unreachable".into(), json!(p.unreachable));
+    }
+    v
 }
 
 fn summary_value(o: &Outcome) -> Value {
@@ -51,6 +74,8 @@ fn summary_value(o: &Outcome) -> Value {
         "skipped": skipped,
         "skipped_paths": o.skipped.iter().map(|(p, r)| json!({"path": p, "reason": r.to_string()})).collect::<Vec<_>>(),
         "errors": o.errors.iter().map(|p| json!({"path": p.path, "error": p.message})).collect::<Vec<_>>(),
+        "lfs_pointers": o.lfs_pointers,
+        "commits_in_range": o.commits,
         "exit_code": o.exit_code(),
     })
 }

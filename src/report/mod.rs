@@ -80,6 +80,10 @@ pub struct Outcome {
     pub skipped: Vec<(String, SkipReason)>,
     pub errors: Vec<Problem>,
     pub elapsed: Duration,
+    /// Git LFS pointer blobs seen (scanned as text; the content they name is not fetched).
+    pub lfs_pointers: usize,
+    /// Range scans: how many commits the range holds.
+    pub commits: Option<usize>,
 }
 
 impl Outcome {
@@ -129,6 +133,9 @@ pub fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for p in &outcome.errors {
         writeln!(err, "patrol: error: {}: {}", p.path, p.message)?;
     }
+    if outcome.commits == Some(0) {
+        writeln!(err, "patrol: the range holds no commits; nothing to scan")?;
+    }
     let mut line = format!(
         "patrol: scanned {} {} ({}) in {:.2}s: {} {}",
         outcome.files,
@@ -143,6 +150,16 @@ pub fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
             "; {} checksum/structure-invalid {} not shown (--show-invalid)",
             outcome.invalid,
             plural(outcome.invalid as u64, "candidate", "candidates")
+        );
+    }
+    if let Some(n) = outcome.commits {
+        line += &format!("; {n} {} in range", plural(n as u64, "commit", "commits"));
+    }
+    if outcome.lfs_pointers > 0 {
+        line += &format!(
+            "; {} Git LFS pointer {} (content not fetched)",
+            outcome.lfs_pointers,
+            plural(outcome.lfs_pointers as u64, "file", "files")
         );
     }
     if outcome.suppressed > 0 {

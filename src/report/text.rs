@@ -40,6 +40,34 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) -> io::
             id = f.rule,
             validation = f.validation.as_str(),
         )?;
+        if let Some(p) = &f.provenance {
+            let mut parts = Vec::new();
+            if let Some(c) = &p.commit {
+                parts.push(format!(
+                    "introduced in {} by {} on {}: {}",
+                    &c.id[..c.id.len().min(12)],
+                    c.author,
+                    c.date,
+                    c.summary
+                ));
+            }
+            if p.commits > 1 {
+                parts.push(format!("present in {} commits", p.commits));
+            }
+            if p.other_paths > 0 {
+                parts.push(format!("same blob at {} other paths", p.other_paths));
+            }
+            if p.unreachable {
+                parts.push("UNREACHABLE: no ref reaches it (reflog or dangling object)".into());
+            }
+            writeln!(
+                out,
+                "    {d}{}{r}",
+                parts.join("; "),
+                d = paint(DIM),
+                r = paint(RESET)
+            )?;
+        }
     }
     Ok(())
 }
