@@ -65,6 +65,12 @@ pub fn read_file<'a>(path: &Path, len: u64, buf: &'a mut Vec<u8>) -> io::Result<
     Ok(Contents::Buffer(buf))
 }
 
+/// Maps the file at `path` (guarded as described in the module docs); `None` when no guard
+/// slot is free. Used by `read_file` for large files and by the benchmarks.
+pub fn map_file(path: &Path) -> io::Result<Option<GuardedMap>> {
+    GuardedMap::new(&File::open(path)?)
+}
+
 /// A read-only mapping registered with the SIGBUS guard for as long as it lives.
 pub struct GuardedMap {
     map: Mmap,

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Whole-process wall time of `patrol scan` against ripgrep, gitleaks and Kingfisher on large
+# real trees that no one here wrote, with the same thread count and a warm page cache.
+#
+#   benches/compare.sh [TREE...]     (default: the Python stdlib, ~/.cargo/registry/src)
+#
+# Needs hyperfine, rg, gitleaks and kingfisher: bash ../shared/tools/install-peers.sh puts them
+# in $HOME/peers/bin. THREADS (default: nproc) and RUNS (default 5) can be set.
+#
+# Fairness: every tool sees the same files. patrol and rg run with --no-ignore (rg also with
+# --hidden and -a, so hidden and binary files are searched as text, as patrol does), rg searches
+# patrol's keywords (all of them, case-insensitively, fixed strings), and .git directories are
+# excluded for both. gitleaks and Kingfisher run their default rule sets (that is what their
+# users run) and, for gitleaks, also only its GitHub rules; Kingfisher with validation off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/peers/bin:$PATH"
+THREADS=${THREADS:-$(nproc)}
+RUNS=${RUNS:-5}
+OUT=${OUT:-target/bench-compare}
+mkdir -p "$OUT"
+cargo build --release --quiet
+PATROL=$PWD/target/release/patrol
+
+if [ $# -eq 0 ]; then
+  set -- "$(python3 -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")" "$HOME/.cargo/registry/src"
+fi
+
+# rg's pattern list: the keywords of every built-in rule.
+KW=$("$PATROL" rules list | awk '{print $3}' | tr ',' '\n' | sort -u)
+RG_ARGS=(-j "$THREADS" --no-ignore --hidden -a -i -F -c -g '!.git')
+while read -r k; do RG_ARGS+=(-e "$k"); done <<< "$KW"
+
+for tree in "$@"; do
+  files=$(find "$tree" -type f -not -path '*/.git/*' | wc -l)
+  bytes=$(find "$tree" -type f -not -path '*/.git/*' -printf '%s\n' | awk '{s+=$1} END {print s}')
+  echo "== $tree: $files files, $((bytes / 1048576)) MiB, $THREADS threads"
+  name=$(basename "$tree")
+  GITLEAKS_GH="--enable-rule github-pat --enable-rule github-fine-grained-pat --enable-rule github-oauth --enable-rule github-app-token --enable-rule github-refresh-token"
+  hyperfine --warmup 1 --runs "$RUNS" -i -N --export-json "$OUT/$name.json" --export-markdown "$OUT/$name.md" \
+    -n patrol "$PATROL scan -q -j $THREADS --no-ignore $tree -o /dev/null" \
+    -n ripgrep "rg ${RG_ARGS[*]} $tree" \
+    -n gitleaks "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 -f json -r /dev/null $tree" \
+    -n gitleaks-github-rules "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 $GITLEAKS_GH -f json -r /dev/null $tree" \
+    -n kingfisher "kingfisher scan $tree -j $THREADS --no-validate --no-extract-archives --no-update-check --format json --output /dev/null"
+  cat "$OUT/$name.md"
+done
+
+echo "== startup: one small file"
+tmp=$(mktemp -d); printf 'GITHUB_TOKEN=none\n' > "$tmp/.env"
+hyperfine --warmup 5 --runs 50 -N -i -n patrol-one-file "$PATROL scan -q $tmp/.env" \
+  --export-markdown "$OUT/startup.md"
+cat "$OUT/startup.md"
+rm -rf "$tmp"
