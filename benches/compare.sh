@@ -9,7 +9,8 @@
 #
 # Fairness: every tool sees the same files. patrol and rg run with --no-ignore (rg also with
 # --hidden and -a, so hidden and binary files are searched as text, as patrol does), rg searches
-# patrol's keywords (all of them, case-insensitively, fixed strings), and .git directories are
+# the exact keyword spellings patrol's prefilter searches (`patrol rules keywords`, fixed
+# strings, case-sensitive), and .git directories are
 # excluded for both. gitleaks and Kingfisher run their default rule sets (that is what their
 # users run) and, for gitleaks, also only its GitHub rules; Kingfisher with validation off.
 set -euo pipefail
@@ -26,9 +27,9 @@ if [ $# -eq 0 ]; then
   set -- "$(python3 -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")" "$HOME/.cargo/registry/src"
 fi
 
-# rg's pattern list: the keywords of every built-in rule.
-KW=$("$PATROL" rules list | awk '{print $3}' | tr ',' '\n' | sort -u)
-RG_ARGS=(-j "$THREADS" --no-ignore --hidden -a -i -F -c -g '!.git')
+# rg's pattern list: every keyword spelling patrol's prefilter searches for, case-sensitively.
+KW=$("$PATROL" rules keywords)
+RG_ARGS=(-j "$THREADS" --no-ignore --hidden -a -F -c -g '!.git')
 while read -r k; do RG_ARGS+=(-e "$k"); done <<< "$KW"
 
 for tree in "$@"; do

@@ -162,6 +162,12 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Print every keyword spelling the prefilter searches for, one per line (what
+    /// benches/compare.sh gives ripgrep).
+    Keywords {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Check rule files: each loads, ids are unique, every example is found, every negative
     /// is not. A rule author's test loop; exit 0 when all pass, 2 otherwise.
     Check {

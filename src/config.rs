@@ -94,11 +94,13 @@ impl ScanConfig {
             Some(GitMode::Range {
                 from: from.to_string(),
                 to: to.to_string(),
+                all_lines: args.all_lines,
             })
         } else if let Some(rev) = &args.since {
             Some(GitMode::Range {
                 from: rev.clone(),
                 to: "HEAD".to_string(),
+                all_lines: args.all_lines,
             })
         } else if args.git {
             Some(GitMode::History { stash: args.stash })

@@ -41,9 +41,17 @@ pub const DEFAULT_MAX_BLOB_SIZE: u64 = 64 << 20;
 /// What to scan in a repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GitMode {
-    History { stash: bool },
-    Range { from: String, to: String },
-    Staged { all_lines: bool },
+    History {
+        stash: bool,
+    },
+    Range {
+        from: String,
+        to: String,
+        all_lines: bool,
+    },
+    Staged {
+        all_lines: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -62,7 +70,11 @@ pub fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Outcome> {
         .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
     let mut outcome = match &cfg.mode {
         GitMode::History { stash } => history(repo, *stash, cfg, scanner)?,
-        GitMode::Range { from, to } => range(&repo, from, to, cfg, scanner)?,
+        GitMode::Range {
+            from,
+            to,
+            all_lines,
+        } => range(&repo, from, to, *all_lines, cfg, scanner)?,
         GitMode::Staged { all_lines } => staged(&repo, *all_lines, cfg, scanner)?,
     };
     outcome.elapsed = started.elapsed();
@@ -275,7 +287,7 @@ fn history(
     // Something was found: say where it came from.
     let index: HashMap<ObjectId, usize> =
         nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let reachable = reachable_commits(&repo, &nodes, &index, stash, &tally);
+    let (reachable, ref_targets) = reachable_commits(&repo, &nodes, &index, stash, &tally);
     let interesting: HashSet<ObjectId> = blob_findings.iter().map(|(id, _)| *id).collect();
     let mut walker = TreeWalker::new(&repo, interesting);
     // (blob, path) -> occurrences: earliest commit (reachable ones first) and count.
@@ -354,7 +366,8 @@ fn history(
             commit: i.map(&mut meta),
             commits: 1,
             other_paths: 0,
-            unreachable: i.is_none_or(|i| !reachable[i]),
+            // An annotated tag is reachable if a ref names it.
+            unreachable: i.map_or(!ref_targets.contains(&id), |i| !reachable[i]),
         });
         findings.push(f);
     }
@@ -467,7 +480,8 @@ fn reachable_commits(
     index: &HashMap<ObjectId, usize>,
     stash: bool,
     tally: &Tally,
-) -> Vec<bool> {
+) -> (Vec<bool>, HashSet<ObjectId>) {
+    let mut ref_targets = HashSet::new();
     let mut tips = Vec::new();
     if let Ok(id) = repo.head_id() {
         tips.push(id.detach());
@@ -486,6 +500,9 @@ fn reachable_commits(
                 let Ok(mut r) = r else { continue };
                 if !stash && r.name().as_bstr() == "refs/stash" {
                     continue;
+                }
+                if let Some(id) = r.target().try_id() {
+                    ref_targets.insert(id.to_owned());
                 }
                 match r.peel_to_id() {
                     Ok(id) => tips.push(id.detach()),
@@ -508,7 +525,7 @@ fn reachable_commits(
                 .filter_map(|p| index.get(p).copied()),
         );
     }
-    seen
+    (seen, ref_targets)
 }
 
 fn commit_meta(repo: &gix::Repository, id: ObjectId) -> CommitMeta {
@@ -639,8 +656,9 @@ fn flatten_tree(
 }
 
 /// 1-based numbers of the lines of `new` that appear in none of `old`: the lines a change adds
-/// or modifies. A line moved within or between files is not new, so moving code never
-/// resurrects an old secret.
+/// or modifies. `old` is the file's previous version (for a new path: the files the change
+/// removes), so a line moved within a file, or carried along by a rename, is not new. A line
+/// moved from one existing file into another is reported: seen from the second file it is new.
 pub fn added_lines(old: &[&[u8]], new: &[u8]) -> HashSet<u64> {
     fn trim(l: &[u8]) -> &[u8] {
         l.strip_suffix(b"\r").unwrap_or(l)
@@ -672,7 +690,18 @@ fn staged(
     scanner: &Scanner,
 ) -> Result<Outcome> {
     let tally = Tally::default();
-    let index = repo.index_or_empty().context("cannot read the index")?;
+    // `git commit -a` and `git commit PATH` run the hook against a temporary index named by
+    // GIT_INDEX_FILE (relative to the hook's working directory); that is what will be recorded.
+    let index: gix::index::File = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) if !p.is_empty() => {
+            gix::index::File::at(&p, repo.object_hash(), false, Default::default())
+                .with_context(|| format!("cannot read the index {}", Path::new(&p).display()))?
+        }
+        _ => {
+            let snapshot = repo.index_or_empty().context("cannot read the index")?;
+            (**snapshot).clone()
+        }
+    };
     let mut head: HashMap<BString, ObjectId> = HashMap::new();
     // An unborn HEAD (no commits yet) compares against the empty tree: everything is new.
     if let Ok(tree) = repo.head_tree_id() {
@@ -770,6 +799,7 @@ fn range(
     repo: &gix::Repository,
     from: &str,
     to: &str,
+    all_lines: bool,
     cfg: &GitConfig,
     scanner: &Scanner,
 ) -> Result<Outcome> {
@@ -794,9 +824,27 @@ fn range(
         let (tree, parents, _) = parents_of(repo, id)?;
         stack.extend(parents.iter().copied());
         let time = commit_time(repo, id);
-        commits.push((time, id, tree, parents));
+        commits.push(CommitNode {
+            id,
+            tree,
+            parents,
+            time,
+        });
     }
-    commits.sort();
+    // Oldest first by ancestry (generation), then time: the first commit in the range to
+    // carry a secret is the one that introduced it, whatever the commit dates say.
+    let index: HashMap<ObjectId, usize> =
+        commits.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let generation = generations(&commits, &index);
+    let mut order: Vec<usize> = (0..commits.len()).collect();
+    order.sort_by_key(|&i| (generation[i], commits[i].time, commits[i].id));
+    let commits: Vec<(i64, ObjectId, ObjectId, Vec<ObjectId>)> = order
+        .into_iter()
+        .map(|i| {
+            let n = &commits[i];
+            (n.time, n.id, n.tree, n.parents.clone())
+        })
+        .collect();
     let mut outcome_findings: HashMap<(Fingerprint, String), Finding> = HashMap::new();
     let mut blob_cache: HashMap<ObjectId, Vec<Finding>> = HashMap::new();
     for (_, id, tree, parents) in &commits {
@@ -848,7 +896,7 @@ fn range(
                 .collect();
             let olds: Vec<&[u8]> = old_data.iter().map(Vec::as_slice).collect();
             let added = added_lines(&olds, &data);
-            for f in all.iter().filter(|f| added.contains(&f.line)) {
+            for f in all.iter().filter(|f| all_lines || added.contains(&f.line)) {
                 let mut f = f.clone();
                 f.origin = Origin::Blob {
                     id: blob.to_string(),

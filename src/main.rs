@@ -64,6 +64,22 @@ fn run(cli: Cli) -> Result<u8> {
                 }
                 Ok(0)
             }
+            RulesCommand::Keywords { rules } => {
+                let set = load_rule_args(&rules)?;
+                let mut all: Vec<Vec<u8>> = set
+                    .rules
+                    .iter()
+                    .flat_map(|r| r.keyword_spellings())
+                    .collect();
+                all.sort();
+                all.dedup();
+                let mut out = io::stdout().lock();
+                for k in all {
+                    out.write_all(&k)?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(0)
+            }
             RulesCommand::Check { paths } => {
                 let set = load_rules(true, &paths)?;
                 let problems = check_examples(&set, |r| !r.source.starts_with("builtin:"));

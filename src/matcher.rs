@@ -196,11 +196,12 @@ impl Locator {
         self.line += memchr::memchr_iter(b'\n', &haystack[self.offset..offset]).count() as u64;
         self.offset = offset;
         let line_start = memchr::memrchr(b'\n', &haystack[..offset]).map_or(0, |i| i + 1);
-        // Columns count characters: every byte that does not continue a UTF-8 sequence.
-        let column = haystack[line_start..offset]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count() as u64;
+        // Columns count characters; each byte of an invalid UTF-8 sequence counts as one.
+        let column: usize = haystack[line_start..offset]
+            .utf8_chunks()
+            .map(|c| c.valid().chars().count() + c.invalid().len())
+            .sum();
+        let column = column as u64;
         (self.line + 1, column + 1)
     }
 }

@@ -4,8 +4,16 @@
 //! Invariant (no false negatives): every match a rule can report contains one of its keywords,
 //! so every reportable match contains a hit of this automaton. The matcher enforces its half by
 //! keeping only matches that contain the hit that led to them.
+//!
+//! Speed: keywords are matched case-sensitively, in the spellings a rule lists (plus upper case
+//! and capitalised forms when the rule asks for `keywords_ignore_case`). That keeps the
+//! automaton eligible for the SIMD "Teddy" prefilter, which an ASCII-case-insensitive automaton
+//! is not (measured: about 1.4x slower over a tree; see benches/README.md). Leftmost-longest
+//! search reports one keyword per start position; the search resumes one byte after each hit's
+//! start, and keywords that are prefixes of the hit are reported too, so every occurrence of
+//! every keyword is seen.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 use crate::rules::RuleSet;
 
@@ -20,17 +28,19 @@ pub struct Hit {
 
 pub struct Prefilter {
     automaton: AhoCorasick,
-    /// For each distinct keyword (lower-cased), the indices of the rules that list it.
+    /// For each distinct keyword spelling, the indices of the rules that list it.
     owners: Vec<Vec<usize>>,
+    /// For each keyword, the other keywords that are proper prefixes of it (hidden by
+    /// leftmost-longest semantics when both start at the same position), with their lengths.
+    prefixes: Vec<Vec<(usize, usize)>>,
 }
 
 impl Prefilter {
     pub fn new(rules: &RuleSet) -> Prefilter {
-        let mut keywords: Vec<String> = Vec::new();
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
-            for k in &rule.keywords {
-                let k = k.to_ascii_lowercase();
+            for k in rule.keyword_spellings() {
                 match keywords.iter().position(|x| *x == k) {
                     Some(i) if !owners[i].contains(&ri) => owners[i].push(ri),
                     Some(_) => {}
@@ -41,31 +51,81 @@ impl Prefilter {
                 }
             }
         }
-        // Standard semantics so that overlapping keywords (one a prefix or infix of another)
-        // all report. A DFA is affordable: keyword sets are small, and it is the fastest kind.
+        let prefixes = keywords
+            .iter()
+            .map(|k| {
+                keywords
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.len() < k.len() && k.starts_with(p))
+                    .map(|(i, p)| (i, p.len()))
+                    .collect()
+            })
+            .collect();
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostLongest)
             .build(&keywords)
             .expect("keyword automaton within size limits");
-        Prefilter { automaton, owners }
+        Prefilter {
+            automaton,
+            owners,
+            prefixes,
+        }
     }
 
     /// Calls `f` for every keyword occurrence in `haystack`, overlapping ones included, in
-    /// order of their end offset.
+    /// order of their start offset.
     pub fn for_each_hit(&self, haystack: &[u8], mut f: impl FnMut(Hit)) {
-        for m in self.automaton.find_overlapping_iter(haystack) {
+        let mut at = 0;
+        while at < haystack.len() {
+            let input = Input::new(haystack).span(at..haystack.len());
+            let Some(m) = self.automaton.find(input) else {
+                return;
+            };
+            let keyword = m.pattern().as_usize();
+            for &(p, len) in &self.prefixes[keyword] {
+                f(Hit {
+                    start: m.start(),
+                    end: m.start() + len,
+                    keyword: p,
+                });
+            }
             f(Hit {
                 start: m.start(),
                 end: m.end(),
-                keyword: m.pattern().as_usize(),
+                keyword,
             });
+            at = m.start() + 1;
         }
     }
 
     /// The rules that own keyword `index`.
     pub fn owners(&self, index: usize) -> &[usize] {
         &self.owners[index]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_rules;
+
+    #[test]
+    fn overlapping_and_prefix_keywords_all_hit() {
+        let set = load_rules(true, &[] as &[&str]).unwrap();
+        let pre = Prefilter::new(&set);
+        let mut hits = Vec::new();
+        // "github_pat_" hides "github_" at the same start; "gh_" overlaps "ghp_" nowhere but
+        // "GH_TOKEN" must hit in upper case.
+        pre.for_each_hit(b"x github_pat_ GH_TOKEN ghp_ghp_", |h| {
+            hits.push((h.start, h.end))
+        });
+        assert!(hits.contains(&(2, 13)), "{hits:?}");
+        assert!(hits.contains(&(2, 9)), "{hits:?}");
+        assert!(hits.contains(&(14, 17)), "{hits:?}");
+        assert!(
+            hits.contains(&(23, 27)) && hits.contains(&(27, 31)),
+            "{hits:?}"
+        );
     }
 }

@@ -31,12 +31,7 @@ pub fn check_examples(set: &RuleSet, select: impl Fn(&Rule) -> bool) -> Vec<Stri
                 .any(|f| f.rule == rule.id)
         };
         for (i, ex) in rule.examples.iter().enumerate() {
-            let lower = ex.to_ascii_lowercase();
-            if !rule
-                .keywords
-                .iter()
-                .any(|k| lower.contains(&k.to_ascii_lowercase()))
-            {
+            if !rule.text_has_keyword(ex.as_bytes()) {
                 fail(format!("example {} contains none of the keywords", i + 1));
             } else if !found(ex) {
                 fail(format!("example {} is not found", i + 1));

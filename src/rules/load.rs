@@ -154,6 +154,7 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule> {
         name: spec.name,
         description: spec.description,
         keywords: spec.keywords,
+        keywords_ignore_case: spec.keywords_ignore_case,
         pattern,
         secret_group,
         check,

@@ -22,6 +22,8 @@ pub struct Rule {
     pub name: String,
     pub description: String,
     pub keywords: Vec<String>,
+    /// Also match keywords in lower case, UPPER case and Capitalised spellings.
+    pub keywords_ignore_case: bool,
     pub pattern: Regex,
     /// Capture index of the `secret` group in `pattern`.
     pub secret_group: usize,
@@ -35,6 +37,36 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The byte strings the prefilter looks for: each keyword as written and, with
+    /// `keywords_ignore_case`, also in lower case, UPPER case and Capitalised.
+    pub fn keyword_spellings(&self) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for k in &self.keywords {
+            let mut forms = vec![k.clone().into_bytes()];
+            if self.keywords_ignore_case {
+                let lower = k.to_ascii_lowercase();
+                let mut cap = lower.clone().into_bytes();
+                if let Some(c) = cap.iter_mut().find(|c| c.is_ascii_alphabetic()) {
+                    c.make_ascii_uppercase();
+                }
+                forms.extend([lower.into_bytes(), k.to_ascii_uppercase().into_bytes(), cap]);
+            }
+            for f in forms {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `text` holds one of the keyword spellings (the prefilter's view).
+    pub fn text_has_keyword(&self, text: &[u8]) -> bool {
+        self.keyword_spellings()
+            .iter()
+            .any(|k| memchr::memmem::find(text, k).is_some())
+    }
+
     /// Length of the public prefix that redaction may keep: the keyword the secret starts
     /// with, if any (`ghp_`, `github_pat_`), else nothing.
     pub fn public_prefix_len(&self, secret: &[u8]) -> usize {

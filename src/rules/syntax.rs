@@ -20,9 +20,12 @@ pub struct RuleSpec {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    /// Literals the prefilter looks for (ASCII case-insensitive). Every match of `pattern`
-    /// must contain one of them.
+    /// Literals the prefilter looks for, case-sensitively. Every match of `pattern` must
+    /// contain one of them.
     pub keywords: Vec<String>,
+    /// Also look for each keyword in lower case, UPPER case and Capitalised.
+    #[serde(default)]
+    pub keywords_ignore_case: bool,
     /// A regex (Rust `regex` syntax, over bytes, ASCII classes) with a group named `secret`.
     pub pattern: String,
     /// Offline check: `none`, `github-crc32`, `github-pat-sha256`, `github-jwt`, `hex-entropy`.
