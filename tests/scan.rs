@@ -733,7 +733,7 @@ fn non_utf8_bytes_around_tokens() {
 
 /// The documented contract (src/finding.rs): "column, counted in characters (each invalid
 /// UTF-8 byte counts as one)". A stray continuation byte such as Latin-1 '£' (0xA3) is an
-/// invalid UTF-8 byte, but patrol counts it as zero characters.
+/// invalid UTF-8 byte and must count as one character (regression: it used to count as zero).
 #[test]
 fn column_counts_stray_continuation_bytes_as_one_character() {
     let mut rng = Rng::new(13);
@@ -1555,7 +1555,8 @@ fn wait_with_timeout_stdout_closed(mut child: std::process::Child) -> Output {
 
 /// `HOMEBREW_GITHUB_API_TOKEN`, `INPUT_GITHUB_TOKEN` (how Actions passes a `github-token`
 /// input) and `MY_GH_TOKEN` are GitHub-token contexts "like GITHUB_TOKEN=", but the legacy
-/// rule's `\b(?:github|gh)` needs a word boundary before `GITHUB`, and `_` is a word character.
+/// rule must find them (regression: `\b(?:github|gh)` needed a word boundary before `GITHUB`,
+/// and `_` is a word character).
 #[test]
 fn legacy_hex_after_prefixed_github_token_variable_names() {
     let mut rng = Rng::new(32);
