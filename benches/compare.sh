@@ -14,6 +14,8 @@
 # excluded for both. gitleaks and Kingfisher run their default rule sets (that is what their
 # users run) and, for gitleaks, also only its GitHub rules; Kingfisher with validation off.
 set -euo pipefail
+# Reports go to files under $OUT, never to /dev/null: gitleaks replaces its report path with a
+# new regular file, and doing that to /dev/null breaks every later process on the machine.
 cd "$(dirname "$0")/.."
 export PATH="$HOME/peers/bin:$PATH"
 THREADS=${THREADS:-$(nproc)}
@@ -39,11 +41,11 @@ for tree in "$@"; do
   name=$(basename "$tree")
   GITLEAKS_GH="--enable-rule github-pat --enable-rule github-fine-grained-pat --enable-rule github-oauth --enable-rule github-app-token --enable-rule github-refresh-token"
   hyperfine --warmup 1 --runs "$RUNS" -i -N --export-json "$OUT/$name.json" --export-markdown "$OUT/$name.md" \
-    -n patrol "$PATROL scan -q -j $THREADS --no-ignore $tree -o /dev/null" \
+    -n patrol "$PATROL scan -q -j $THREADS --no-ignore $tree -o $OUT/patrol.txt" \
     -n ripgrep "rg ${RG_ARGS[*]} $tree" \
-    -n gitleaks "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 -f json -r /dev/null $tree" \
-    -n gitleaks-github-rules "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 $GITLEAKS_GH -f json -r /dev/null $tree" \
-    -n kingfisher "kingfisher scan $tree -j $THREADS --no-validate --no-extract-archives --no-update-check --format json --output /dev/null"
+    -n gitleaks "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 -f json -r $OUT/gitleaks.json $tree" \
+    -n gitleaks-github-rules "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 $GITLEAKS_GH -f json -r $OUT/gitleaks.json $tree" \
+    -n kingfisher "kingfisher scan $tree -j $THREADS --no-validate --no-extract-archives --no-update-check --format json --output $OUT/kingfisher.json"
   cat "$OUT/$name.md"
 done
 

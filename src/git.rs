@@ -31,7 +31,7 @@ use rayon::prelude::*;
 
 use crate::finding::{CommitMeta, Finding, Fingerprint, Origin, Provenance};
 use crate::matcher::Scanner;
-use crate::report::{Outcome, Problem};
+use crate::report::{Outcome, Problem, SkipReason};
 use crate::validate::jwt::format_unix_utc;
 
 /// Blobs larger than this are skipped (and counted) unless `--max-file-size` says otherwise:
@@ -78,9 +78,7 @@ pub fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Outcome> {
         GitMode::Staged { all_lines } => staged(&repo, *all_lines, cfg, scanner)?,
     };
     outcome.elapsed = started.elapsed();
-    outcome
-        .findings
-        .sort_by(|a, b| (&a.origin, a.offset, &a.rule).cmp(&(&b.origin, b.offset, &b.rule)));
+    outcome.sort();
     Ok(outcome)
 }
 
@@ -91,7 +89,7 @@ struct Tally {
     bytes: AtomicU64,
     invalid: AtomicU64,
     suppressed: AtomicU64,
-    oversize: AtomicU64,
+    skipped: Mutex<Vec<(String, SkipReason)>>,
     lfs: AtomicU64,
     errors: Mutex<Vec<Problem>>,
 }
@@ -102,6 +100,18 @@ impl Tally {
             path: format!("<object {id}>"),
             message: what.to_string(),
         });
+    }
+
+    /// A blob over the size cap: skipped, and listed by id (and path, where known).
+    fn oversize(&self, id: ObjectId, path: Option<&BStr>, size: u64) {
+        let what = match path {
+            Some(p) => format!("{p} (blob {id})"),
+            None => format!("<blob {id}>"),
+        };
+        self.skipped
+            .lock()
+            .unwrap()
+            .push((what, SkipReason::TooLarge(size)));
     }
 
     fn scan(&self, scanner: &Scanner, data: &[u8], origin: &Origin) -> Vec<Finding> {
@@ -115,24 +125,14 @@ impl Tally {
     }
 
     fn into_outcome(self, findings: Vec<Finding>) -> Outcome {
-        let mut skipped = Vec::new();
-        let oversize = self.oversize.into_inner();
-        if oversize > 0 {
-            skipped.push((
-                format!("{oversize} blobs"),
-                crate::report::SkipReason::Special("blob over the size cap"),
-            ));
-        }
-        let mut errors = self.errors.into_inner().unwrap();
-        errors.sort_by(|a, b| a.path.cmp(&b.path));
         Outcome {
             findings,
             files: self.files.into_inner(),
             bytes: self.bytes.into_inner(),
             invalid: self.invalid.into_inner() as usize,
             suppressed: self.suppressed.into_inner() as usize,
-            skipped,
-            errors,
+            skipped: self.skipped.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
             lfs_pointers: self.lfs.into_inner() as usize,
             ..Outcome::default()
         }
@@ -150,6 +150,17 @@ struct CommitNode {
     tree: ObjectId,
     parents: Vec<ObjectId>,
     time: i64,
+}
+
+impl CommitNode {
+    fn new(id: ObjectId, c: &CommitRef<'_>) -> CommitNode {
+        CommitNode {
+            id,
+            tree: c.tree(),
+            parents: c.parents().collect(),
+            time: c.time().map_or(0, |t| t.seconds),
+        }
+    }
 }
 
 fn history(
@@ -206,7 +217,7 @@ fn history(
                 || sync.to_thread_local(),
                 |r, &(id, _, size)| {
                     if size > cfg.max_blob_size {
-                        tally.oversize.fetch_add(1, Ordering::Relaxed);
+                        tally.oversize(id, None, size);
                         return None;
                     }
                     let obj = match r.find_object(id) {
@@ -259,12 +270,7 @@ fn history(
                     let node = match CommitRef::from_bytes(&obj.data) {
                         Ok(c) => {
                             scan_message(&tally, scanner, &messages, id, "commit", c.message);
-                            Some(CommitNode {
-                                id,
-                                tree: c.tree(),
-                                parents: c.parents().collect(),
-                                time: c.time().map_or(0, |t| t.seconds),
-                            })
+                            Some(CommitNode::new(id, &c))
                         }
                         Err(e) => {
                             tally.error(id, format!("corrupt commit: {e}"));
@@ -397,7 +403,10 @@ fn scan_message(
 /// Orders commits so that every ancestor comes before its descendants: the generation number
 /// (1 + the largest parent generation; roots are 1). Commit times alone cannot do this: clocks
 /// skew and many commits share a second.
-fn generations(nodes: &[CommitNode], index: &HashMap<ObjectId, usize>) -> Vec<u32> {
+fn generations<N: std::borrow::Borrow<CommitNode>>(
+    nodes: &[N],
+    index: &HashMap<ObjectId, usize>,
+) -> Vec<u32> {
     let mut generation = vec![0u32; nodes.len()];
     for start in 0..nodes.len() {
         if generation[start] != 0 {
@@ -408,7 +417,12 @@ fn generations(nodes: &[CommitNode], index: &HashMap<ObjectId, usize>) -> Vec<u3
         while let Some(&i) = stack.last() {
             let mut pending = false;
             let mut g = 0;
-            for p in nodes[i].parents.iter().filter_map(|p| index.get(p)) {
+            for p in nodes[i]
+                .borrow()
+                .parents
+                .iter()
+                .filter_map(|p| index.get(p))
+            {
                 if generation[*p] == 0 {
                     pending = true;
                     stack.push(*p);
@@ -451,15 +465,19 @@ impl Occurrence {
         }
     }
 
+    /// Folds in the occurrences of another blob at the same path (the same secret kept while
+    /// the rest of the file changed).
     fn merge(&mut self, other: &Occurrence) {
-        if let Some((t, i)) = other.first_reachable {
-            self.reachable_commits += other.reachable_commits - 1;
-            self.add(i, t, true);
+        fn earlier(a: Option<(Age, usize)>, b: Option<(Age, usize)>) -> Option<(Age, usize)> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         }
-        if let Some((t, i)) = other.first_unreachable {
-            self.unreachable_commits += other.unreachable_commits - 1;
-            self.add(i, t, false);
-        }
+        self.first_reachable = earlier(self.first_reachable, other.first_reachable);
+        self.first_unreachable = earlier(self.first_unreachable, other.first_unreachable);
+        self.reachable_commits += other.reachable_commits;
+        self.unreachable_commits += other.unreachable_commits;
     }
 
     /// The commit to attribute to, and whether it is unreachable (only when no reachable
@@ -528,23 +546,46 @@ fn reachable_commits(
     (seen, ref_targets)
 }
 
-fn commit_meta(repo: &gix::Repository, id: ObjectId) -> CommitMeta {
+/// A commit decoded once: its place in the graph, its message and the facts a report shows.
+struct DecodedCommit {
+    node: CommitNode,
+    message: Vec<u8>,
+    meta: CommitMeta,
+}
+
+fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<DecodedCommit> {
+    let obj = repo
+        .find_object(id)
+        .with_context(|| format!("cannot read commit {id}"))?;
+    let c = CommitRef::from_bytes(&obj.data).with_context(|| format!("corrupt commit {id}"))?;
     let mut meta = CommitMeta {
         id: id.to_string(),
+        summary: c.message().summary().to_str_lossy().into_owned(),
         ..CommitMeta::default()
     };
-    if let Ok(obj) = repo.find_object(id) {
-        if let Ok(c) = CommitRef::from_bytes(&obj.data) {
-            if let Ok(a) = c.author() {
-                meta.author = format!("{} <{}>", a.name, a.email);
-                if let Ok(t) = a.time() {
-                    meta.date = format_unix_utc(t.seconds);
-                }
-            }
-            meta.summary = c.message().summary().to_str_lossy().into_owned();
+    if let Ok(a) = c.author() {
+        meta.author = format!("{} <{}>", a.name, a.email);
+        if let Ok(t) = a.time() {
+            meta.date = format_unix_utc(t.seconds);
         }
     }
-    meta
+    Ok(DecodedCommit {
+        node: CommitNode::new(id, &c),
+        message: c.message.to_vec(),
+        meta,
+    })
+}
+
+/// The report facts of a commit; only the id when it cannot be read (it was read moments
+/// ago, so that would be a corruption already counted as an error).
+fn commit_meta(repo: &gix::Repository, id: ObjectId) -> CommitMeta {
+    decode_commit(repo, id).map_or_else(
+        |_| CommitMeta {
+            id: id.to_string(),
+            ..CommitMeta::default()
+        },
+        |d| d.meta,
+    )
 }
 
 type Hits = Arc<Vec<(ObjectId, BString)>>;
@@ -733,7 +774,7 @@ fn staged(
             }
         };
         if header.size() > cfg.max_blob_size {
-            tally.oversize.fetch_add(1, Ordering::Relaxed);
+            tally.oversize(entry.id, Some(path), header.size());
             continue;
         }
         let data = match read_blob(repo, entry.id) {
@@ -783,18 +824,6 @@ fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId> {
     Ok(obj.id)
 }
 
-fn parents_of(repo: &gix::Repository, id: ObjectId) -> Result<(ObjectId, Vec<ObjectId>, String)> {
-    let obj = repo
-        .find_object(id)
-        .with_context(|| format!("cannot read commit {id}"))?;
-    let c = CommitRef::from_bytes(&obj.data).with_context(|| format!("corrupt commit {id}"))?;
-    Ok((
-        c.tree(),
-        c.parents().collect(),
-        c.message.to_str_lossy().into_owned(),
-    ))
-}
-
 fn range(
     repo: &gix::Repository,
     from: &str,
@@ -811,7 +840,7 @@ fn range(
     let mut stack = vec![from_id];
     while let Some(id) = stack.pop() {
         if hidden.insert(id) {
-            stack.extend(parents_of(repo, id)?.1);
+            stack.extend(decode_commit(repo, id)?.node.parents);
         }
     }
     let mut commits = Vec::new();
@@ -821,55 +850,52 @@ fn range(
         if hidden.contains(&id) || !seen.insert(id) {
             continue;
         }
-        let (tree, parents, _) = parents_of(repo, id)?;
-        stack.extend(parents.iter().copied());
-        let time = commit_time(repo, id);
-        commits.push(CommitNode {
-            id,
-            tree,
-            parents,
-            time,
-        });
+        let commit = decode_commit(repo, id)?;
+        stack.extend(commit.node.parents.iter().copied());
+        commits.push(commit);
     }
     // Oldest first by ancestry (generation), then time: the first commit in the range to
     // carry a secret is the one that introduced it, whatever the commit dates say.
+    let nodes: Vec<&CommitNode> = commits.iter().map(|c| &c.node).collect();
     let index: HashMap<ObjectId, usize> =
-        commits.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let generation = generations(&commits, &index);
+        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let generation = generations(&nodes, &index);
     let mut order: Vec<usize> = (0..commits.len()).collect();
-    order.sort_by_key(|&i| (generation[i], commits[i].time, commits[i].id));
-    let commits: Vec<(i64, ObjectId, ObjectId, Vec<ObjectId>)> = order
-        .into_iter()
-        .map(|i| {
-            let n = &commits[i];
-            (n.time, n.id, n.tree, n.parents.clone())
-        })
-        .collect();
+    order.sort_by_key(|&i| (generation[i], nodes[i].time, nodes[i].id));
     let mut outcome_findings: HashMap<(Fingerprint, String), Finding> = HashMap::new();
     let mut blob_cache: HashMap<ObjectId, Vec<Finding>> = HashMap::new();
-    for (_, id, tree, parents) in &commits {
-        let meta = commit_meta(repo, *id);
-        let (_, _, message) = parents_of(repo, *id)?;
+    for &i in &order {
+        let DecodedCommit {
+            node,
+            message,
+            meta,
+        } = &commits[i];
+        let id = &node.id;
         let origin = Origin::Message {
             id: id.to_string(),
             kind: "commit",
         };
-        let mut found = tally.scan(scanner, message.as_bytes(), &origin);
-        let mut parent_trees = Vec::new();
-        for p in parents {
-            parent_trees.push(parents_of(repo, *p)?.0);
-        }
+        let mut found = tally.scan(scanner, message, &origin);
+        let parent_trees = node
+            .parents
+            .iter()
+            .map(|p| match index.get(p) {
+                Some(&j) => Ok(commits[j].node.tree),
+                None => decode_commit(repo, *p).map(|d| d.node.tree),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut introduced = Vec::new();
         diff_trees(
             repo,
-            Some(*tree),
+            Some(node.tree),
             &parent_trees,
             &mut BString::default(),
             &mut introduced,
         )?;
         for (path, blob, olds) in introduced {
-            if repo.find_header(blob).map(|h| h.size()).unwrap_or(0) > cfg.max_blob_size {
-                tally.oversize.fetch_add(1, Ordering::Relaxed);
+            let size = repo.find_header(blob).map_or(0, |h| h.size());
+            if size > cfg.max_blob_size {
+                tally.oversize(blob, Some(path.as_bstr()), size);
                 continue;
             }
             let data = match read_blob(repo, blob) {
@@ -925,17 +951,6 @@ fn range(
     let mut outcome = tally.into_outcome(outcome_findings.into_values().collect());
     outcome.commits = Some(commits.len());
     Ok(outcome)
-}
-
-fn commit_time(repo: &gix::Repository, id: ObjectId) -> i64 {
-    repo.find_object(id)
-        .ok()
-        .and_then(|o| {
-            CommitRef::from_bytes(&o.data)
-                .ok()
-                .and_then(|c| c.time().ok())
-        })
-        .map_or(0, |t| t.seconds)
 }
 
 /// Blobs under `new` that differ from every parent tree at their path: (path, blob, the
@@ -999,11 +1014,6 @@ fn diff_trees(
         prefix.truncate(len);
     }
     Ok(())
-}
-
-/// Whether `path` is inside a git repository (work tree or bare).
-pub fn is_repository(path: &Path) -> bool {
-    gix::discover(path).is_ok()
 }
 
 #[cfg(test)]

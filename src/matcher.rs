@@ -109,7 +109,8 @@ impl Scanner {
                 });
             }
         });
-        out.findings.sort_by_key(|f| (f.offset, f.rule.clone()));
+        out.findings
+            .sort_by(|a, b| (a.offset, &a.rule).cmp(&(b.offset, &b.rule)));
         out
     }
 }

@@ -14,7 +14,7 @@ use ignore::{WalkBuilder, WalkState};
 use crate::config::{Input, WalkConfig};
 use crate::finding::{Finding, Origin};
 use crate::matcher::Scanner;
-use crate::read::read_file;
+use crate::read::{read_file, NotRead};
 use crate::report::{Outcome, Problem, SkipReason};
 
 /// Shared state of one scan; every thread adds to it.
@@ -52,21 +52,12 @@ impl Collector {
         }
     }
 
-    /// Scans one regular file of `len` bytes.
-    fn scan_file(
-        &self,
-        path: &Path,
-        len: u64,
-        cfg: &WalkConfig,
-        scanner: &Scanner,
-        buf: &mut Vec<u8>,
-    ) {
-        if cfg.max_file_size.is_some_and(|max| len > max) {
-            self.skip(path, SkipReason::TooLarge(len));
-            return;
-        }
-        match read_file(path, len, buf) {
-            Ok(contents) => {
+    /// Scans one file the walker or the command line says is regular.
+    fn scan_file(&self, path: &Path, cfg: &WalkConfig, scanner: &Scanner, buf: &mut Vec<u8>) {
+        match read_file(path, cfg.max_file_size, buf) {
+            Ok(Err(NotRead::TooLarge(len))) => self.skip(path, SkipReason::TooLarge(len)),
+            Ok(Err(NotRead::NotRegular(meta))) => self.skip(path, SkipReason::special(&meta)),
+            Ok(Ok(contents)) => {
                 self.scanned(&contents, &Origin::File(path.to_path_buf()), scanner);
                 if contents.was_truncated() {
                     self.error(
@@ -80,24 +71,19 @@ impl Collector {
     }
 
     fn into_outcome(self, started: Instant) -> Outcome {
-        let mut findings = self.findings.into_inner().unwrap();
-        findings
-            .sort_by(|a, b| (&a.origin, a.offset, &a.rule).cmp(&(&b.origin, b.offset, &b.rule)));
-        let mut skipped = self.skipped.into_inner().unwrap();
-        skipped.sort();
-        let mut errors = self.errors.into_inner().unwrap();
-        errors.sort_by(|a, b| a.path.cmp(&b.path));
-        Outcome {
-            findings,
+        let mut outcome = Outcome {
+            findings: self.findings.into_inner().unwrap(),
             files: self.files.into_inner(),
             bytes: self.bytes.into_inner(),
             invalid: self.invalid.into_inner(),
             suppressed: self.suppressed.into_inner(),
-            skipped,
-            errors,
+            skipped: self.skipped.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
             elapsed: started.elapsed(),
             ..Outcome::default()
-        }
+        };
+        outcome.sort();
+        outcome
     }
 }
 
@@ -119,7 +105,7 @@ pub fn scan_inputs(inputs: &[Input], cfg: &WalkConfig, scanner: &Scanner) -> Out
             }
             Input::Path(p) => match std::fs::metadata(p) {
                 Ok(m) if m.is_dir() => dirs.push(p.clone()),
-                Ok(m) if m.is_file() => c.scan_file(p, m.len(), cfg, scanner, &mut buf),
+                Ok(m) if m.is_file() => c.scan_file(p, cfg, scanner, &mut buf),
                 Ok(m) => c.skip(p, SkipReason::special(&m)),
                 Err(e) => c.error(p.display().to_string(), e.to_string()),
             },
@@ -177,13 +163,7 @@ fn walk_dirs(dirs: &[std::path::PathBuf], cfg: &WalkConfig, scanner: &Scanner, c
                 }
                 return WalkState::Continue;
             }
-            match entry.metadata() {
-                Ok(m) => c.scan_file(entry.path(), m.len(), cfg, scanner, &mut buf),
-                Err(e) => c.error(
-                    entry.path().display().to_string(),
-                    strip_path(&e.to_string()),
-                ),
-            }
+            c.scan_file(entry.path(), cfg, scanner, &mut buf);
             WalkState::Continue
         })
     });

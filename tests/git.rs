@@ -995,9 +995,11 @@ fn history_skips_blobs_over_max_file_size() {
     run.expect_code(0);
     assert_eq!(run.findings(), Vec::<Value>::new(), "{run}");
     let summary = run.summary();
-    assert_eq!(
-        summary["skipped"],
-        json!({"blob over the size cap": 1}),
+    assert_eq!(summary["skipped"], json!({"too large": 1}), "{run}");
+    let listed = summary["skipped_paths"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{run}");
+    assert!(
+        listed[0]["path"].as_str().unwrap().starts_with("<blob "),
         "{run}"
     );
     assert_eq!(summary["exit_code"], 0);

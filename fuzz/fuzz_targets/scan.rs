@@ -9,7 +9,7 @@
 //!     keyword prefilter has no false negatives with respect to what is reported;
 //! (c) `line >= 1` and `column >= 1`;
 //! (d) a finding whose validation is checksum-valid has a secret that starts with one of its
-//!     rule's keywords (ASCII case-insensitive).
+//!     rule's keyword spellings, exactly.
 
 #![no_main]
 
@@ -31,17 +31,6 @@ fn scanner() -> &'static Scanner {
             },
         )
     })
-}
-
-/// Whether `haystack` contains `needle`, ASCII case-insensitively.
-fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && haystack.len() >= needle.len()
-        && haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
-}
-
-fn starts_with_ci(s: &[u8], prefix: &[u8]) -> bool {
-    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -95,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
         // (d) a checksum-valid secret starts with one of its rule's keywords.
         if f.validation == Validation::ChecksumValid {
             assert!(
-                rule.keywords.iter().any(|k| starts_with_ci(secret, k.as_bytes())),
+                rule.keyword_spellings().iter().any(|k| secret.starts_with(k)),
                 "rule {}: checksum-valid secret at offset {start} does not start with any of {:?}",
                 f.rule,
                 rule.keywords

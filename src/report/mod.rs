@@ -87,6 +87,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Puts findings, skips and errors in a stable order, so that reports do not depend on
+    /// thread scheduling. Every producer of an outcome calls this once, at the end.
+    pub fn sort(&mut self) {
+        self.findings
+            .sort_by(|a, b| (&a.origin, a.offset, &a.rule).cmp(&(&b.origin, b.offset, &b.rule)));
+        self.skipped.sort();
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
     /// The process exit code, decided here only: 2 if anything could not be read (the scan is
     /// incomplete, even if it also found leaks), else 1 if there are findings, else 0.
     pub fn exit_code(&self) -> u8 {
