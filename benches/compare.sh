@@ -25,8 +25,17 @@ mkdir -p "$OUT"
 cargo build --release --quiet
 PATROL=$PWD/target/release/patrol
 
+# The trees are copied once under target/bench-trees: the Python install lives inside pyenv's
+# own git clone, whose .gitignore ("versions/") made gitleaks skip every file (it scanned 0
+# bytes in 0.46 s). A copy has no enclosing repository or ignore file, so every tool sees the
+# same files.
 if [ $# -eq 0 ]; then
-  set -- "$(python3 -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")" "$HOME/.cargo/registry/src"
+  TREES=${TREES:-target/bench-trees}
+  mkdir -p "$TREES"
+  py=$(python3 -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")
+  [ -d "$TREES/python-stdlib" ] || cp -a "$py" "$TREES/python-stdlib"
+  [ -d "$TREES/cargo-registry-src" ] || cp -a "$HOME/.cargo/registry/src" "$TREES/cargo-registry-src"
+  set -- "$PWD/$TREES/python-stdlib" "$PWD/$TREES/cargo-registry-src"
 fi
 
 # rg's pattern list: every keyword spelling patrol's prefilter searches for, case-sensitively.
