@@ -14,8 +14,7 @@
 # (b) Runs each tool once on the full history under /usr/bin/time -v, warm page cache, THREADS
 #     threads (default 2), and prints a markdown table (findings checked against the planted
 #     tokens; patrol's introducing commit checked too); then patrol alone on --bare --no-local
-#     --single-branch clones holding the first 1/4, 1/2 and all of the history, also with gix's
-#     pack delta-base cache off (GIX_PACK_CACHE_MEMORY=0).
+#     --single-branch clones holding the first 1/4, 1/2 and all of the history.
 #
 # Needs git, python3 (downloads with urllib), /usr/bin/time (apt-get install time), and gitleaks
 # and kingfisher in $HOME/peers/bin. CRATES (default below) is "name:N name:N ..."; a larger
@@ -382,20 +381,15 @@ for br in $(git -C "$REPO" for-each-ref --format='%(refname:short)' 'refs/heads/
   warm "$c"/objects/pack/*.pack
   run "patrol-$n" "$PATROL" scan --git "$c" -q -j "$THREADS" -f json -o "$R/patrol-$n.json" > /dev/null
   read -r _ w rss < "$R/patrol-$n.m"
-  # The same with gix's pack delta-base cache off, to separate that (bounded) cache's growth
-  # from everything else.
-  run "patrol-$n-nocache" env GIX_PACK_CACHE_MEMORY=0 "$PATROL" scan --git "$c" -q -j "$THREADS" \
-    -f json -o "$R/patrol-$n-nocache.json" > /dev/null
-  read -r _ w0 rss0 < "$R/patrol-$n-nocache.m"
   f=$(python3 -c "import json; print(len(json.load(open('$R/patrol-$n.json'))['findings']))")
-  echo "$n|$nb|$pk|$w|$rss|$w0|$rss0|$f" >> "$R/scale.txt"
+  echo "$n|$nb|$pk|$w|$rss|$f" >> "$R/scale.txt"
 done
 echo
-echo "| commits | unique blobs | pack MiB | patrol wall s | patrol peak RSS MiB | wall s, GIX_PACK_CACHE_MEMORY=0 | peak RSS MiB, GIX_PACK_CACHE_MEMORY=0 | findings |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
-while IFS='|' read -r n nb pk w rss w0 rss0 f; do
-  awk -v n="$n" -v nb="$nb" -v pk="$pk" -v w="$w" -v r="$rss" -v w0="$w0" -v r0="$rss0" -v f="$f" \
-    'BEGIN {printf "| %s | %s | %.1f | %.2f | %.1f | %.2f | %.1f | %s |\n", n, nb, pk / 1048576, w, r / 1024, w0, r0 / 1024, f}'
+echo "| commits | unique blobs | pack MiB | patrol wall s | patrol peak RSS MiB | findings |"
+echo "|---:|---:|---:|---:|---:|---:|"
+while IFS='|' read -r n nb pk w rss f; do
+  awk -v n="$n" -v nb="$nb" -v pk="$pk" -v w="$w" -v r="$rss" -v f="$f" \
+    'BEGIN {printf "| %s | %s | %.1f | %.2f | %.1f | %s |\n", n, nb, pk / 1048576, w, r / 1024, f}'
 done < "$R/scale.txt"
 echo
 echo "(one run each; $(nproc) CPUs shared with other processes; load average at end: $(cut -d' ' -f1-3 /proc/loadavg))"

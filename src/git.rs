@@ -139,6 +139,22 @@ impl Tally {
     }
 }
 
+/// Delta bases cached per scanning thread. gix's default cache (up to 96 MiB per thread) fills
+/// as the pack grows; at 2 MiB a 1,115-commit history scanned as fast (0.56 s against 0.58 s
+/// with 8 MiB) in 23 MiB instead of 34 MiB peak (benches/README.md).
+const PACK_CACHE_BYTES: usize = 2 << 20;
+
+/// A repository handle for one scanning thread, with a bounded delta-base cache.
+fn thread_repo(sync: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut repo = sync.to_thread_local();
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+            PACK_CACHE_BYTES,
+        ))
+    });
+    repo
+}
+
 /// A Git LFS pointer file: a small text blob naming the real content, which lives elsewhere.
 fn is_lfs_pointer(data: &[u8]) -> bool {
     data.len() < 1024 && data.starts_with(b"version https://git-lfs.github.com/spec/")
@@ -194,7 +210,7 @@ fn history(
     let kinds: Vec<(ObjectId, gix::object::Kind, u64)> = pool.install(|| {
         ids.par_iter()
             .map_init(
-                || sync.to_thread_local(),
+                || thread_repo(&sync),
                 |r, id| match r.find_header(*id) {
                     Ok(h) => Some((*id, h.kind(), h.size())),
                     Err(e) => {
@@ -214,7 +230,7 @@ fn history(
             .par_iter()
             .filter(|(_, k, _)| *k == gix::object::Kind::Blob)
             .map_init(
-                || sync.to_thread_local(),
+                || thread_repo(&sync),
                 |r, &(id, _, size)| {
                     if size > cfg.max_blob_size {
                         tally.oversize(id, None, size);
@@ -244,39 +260,48 @@ fn history(
 
     // Commits and tags: decoded for the graph, their messages scanned.
     let messages: Mutex<Vec<(ObjectId, Finding)>> = Mutex::default();
-    let nodes: Vec<CommitNode> = pool.install(|| {
+    // Only messages are scanned here; the commit graph is built below, and only if something
+    // was found, so a clean audit holds no per-commit state at all.
+    pool.install(|| {
         kinds
             .par_iter()
             .filter(|(_, k, _)| matches!(k, gix::object::Kind::Commit | gix::object::Kind::Tag))
-            .map_init(
-                || sync.to_thread_local(),
+            .for_each_init(
+                || thread_repo(&sync),
                 |r, &(id, kind, _)| {
                     let obj = match r.find_object(id) {
                         Ok(o) => o,
-                        Err(e) => {
-                            tally.error(id, format!("cannot read {kind}: {e}"));
-                            return None;
-                        }
+                        Err(e) => return tally.error(id, format!("cannot read {kind}: {e}")),
                     };
-                    if kind == gix::object::Kind::Tag {
-                        match TagRef::from_bytes(&obj.data) {
-                            Ok(tag) => {
-                                scan_message(&tally, scanner, &messages, id, "tag", tag.message)
-                            }
-                            Err(e) => tally.error(id, format!("corrupt tag: {e}")),
-                        }
-                        return None;
+                    let message = if kind == gix::object::Kind::Tag {
+                        TagRef::from_bytes(&obj.data).map(|t| ("tag", t.message))
+                    } else {
+                        CommitRef::from_bytes(&obj.data).map(|c| ("commit", c.message))
+                    };
+                    match message {
+                        Ok((kind, m)) => scan_message(&tally, scanner, &messages, id, kind, m),
+                        Err(e) => tally.error(id, format!("corrupt {kind}: {e}")),
                     }
-                    let node = match CommitRef::from_bytes(&obj.data) {
-                        Ok(c) => {
-                            scan_message(&tally, scanner, &messages, id, "commit", c.message);
-                            Some(CommitNode::new(id, &c))
-                        }
-                        Err(e) => {
-                            tally.error(id, format!("corrupt commit: {e}"));
-                            None
-                        }
-                    };
+                },
+            )
+    });
+    let messages = messages.into_inner().unwrap();
+
+    if blob_findings.is_empty() && messages.is_empty() {
+        return Ok(tally.into_outcome(Vec::new()));
+    }
+    // Unreadable or corrupt commits were reported above; here they are simply left out.
+    let nodes: Vec<CommitNode> = pool.install(|| {
+        kinds
+            .par_iter()
+            .filter(|(_, k, _)| *k == gix::object::Kind::Commit)
+            .map_init(
+                || thread_repo(&sync),
+                |r, &(id, _, _)| {
+                    let obj = r.find_object(id).ok()?;
+                    let node = CommitRef::from_bytes(&obj.data)
+                        .ok()
+                        .map(|c| CommitNode::new(id, &c));
                     node
                 },
             )
@@ -284,11 +309,6 @@ fn history(
             .collect()
     });
     drop(kinds);
-    let messages = messages.into_inner().unwrap();
-
-    if blob_findings.is_empty() && messages.is_empty() {
-        return Ok(tally.into_outcome(Vec::new()));
-    }
 
     // Something was found: say where it came from.
     let index: HashMap<ObjectId, usize> =
