@@ -185,6 +185,8 @@ pub enum Format {
     Json,
     /// One JSON object per finding, one per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -157,6 +157,9 @@ pub struct Finding {
     pub binary: bool,
     /// History scans: where the secret entered the repository.
     pub provenance: Option<Provenance>,
+    /// The secret's line, clipped around it, with every secret found on it redacted; control
+    /// characters replaced. For people reading the text report.
+    pub context: String,
 }
 
 /// Where a secret found in git history came from.

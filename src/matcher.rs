@@ -105,12 +105,14 @@ impl Scanner {
                         details: verdict.details,
                         binary,
                         provenance: None,
+                        context: String::new(),
                     });
                 });
             }
         });
         out.findings
             .sort_by(|a, b| (a.offset, &a.rule).cmp(&(b.offset, &b.rule)));
+        add_contexts(haystack, &mut out.findings);
         out
     }
 }
@@ -158,6 +160,69 @@ fn for_each_match(rule: &Rule, haystack: &[u8], hit: Hit, mut f: impl FnMut(usiz
         }
         return;
     }
+}
+
+/// Characters of context kept on each side of a secret: enough to recognise the line, bounded
+/// for minified files whose single line is megabytes long.
+const CONTEXT_CHARS: usize = 60;
+
+/// Sets each finding's `context`: its line, clipped around the secret, with every secret found
+/// on that line redacted (not only its own: two tokens often share a line).
+fn add_contexts(haystack: &[u8], findings: &mut [Finding]) {
+    let spans: Vec<(usize, usize, String)> = findings
+        .iter()
+        .map(|f| {
+            let start = f.offset as usize;
+            (start, start + f.secret.expose().len(), f.secret.redacted())
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        let start = f.offset as usize;
+        let end = start + f.secret.expose().len();
+        let line_start = memchr::memrchr(b'\n', &haystack[..start]).map_or(0, |i| i + 1);
+        let line_end =
+            memchr::memchr(b'\n', &haystack[end..]).map_or(haystack.len(), |i| end + i);
+        let from = clip_back(haystack, line_start, start);
+        let to = clip_forward(haystack, end, line_end);
+        let mut text = String::new();
+        let mut at = from;
+        for (s, e, redacted) in spans.iter().filter(|(s, e, _)| *s >= from && *e <= to) {
+            if *s < at {
+                continue;
+            }
+            text.push_str(&printable(&haystack[at..*s]));
+            text.push_str(redacted);
+            at = *e;
+        }
+        text.push_str(&printable(&haystack[at..to]));
+        f.context = text.trim_end_matches('\r').to_string();
+    }
+}
+
+/// The start of at most [`CONTEXT_CHARS`] bytes of line before `pos`.
+fn clip_back(haystack: &[u8], line_start: usize, pos: usize) -> usize {
+    let mut from = pos.saturating_sub(CONTEXT_CHARS).max(line_start);
+    while from > line_start && (haystack[from] & 0xC0) == 0x80 {
+        from -= 1; // do not cut a UTF-8 sequence
+    }
+    from
+}
+
+fn clip_forward(haystack: &[u8], pos: usize, line_end: usize) -> usize {
+    let mut to = (pos + CONTEXT_CHARS).min(line_end);
+    while to < line_end && (haystack[to] & 0xC0) == 0x80 {
+        to += 1;
+    }
+    to
+}
+
+/// Text safe to print on a terminal: invalid UTF-8 and control characters (an ANSI escape in
+/// the scanned file must not repaint the user's terminal) become `\u{fffd}` or `·`.
+fn printable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { '·' } else { c })
+        .collect()
 }
 
 fn is_word(b: u8) -> bool {

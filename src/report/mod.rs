@@ -3,6 +3,7 @@
 //! and thread counts). Every format redacts secrets unless `show_secrets`.
 
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::fmt;
@@ -128,6 +129,7 @@ pub fn write_report(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) 
         Format::Text => text::write(out, outcome, cfg),
         Format::Json => json::write_document(out, outcome, cfg),
         Format::Jsonl => json::write_lines(out, outcome, cfg),
+        Format::Sarif => sarif::write(out, outcome, cfg),
     }
 }
 
