@@ -26,6 +26,34 @@ pub enum Command {
     /// respected; hidden files (.env!) are scanned; .git directories never are. Symlinks are not
     /// followed unless --follow. FIFOs, sockets and devices are skipped. `-` reads stdin.
     Scan(ScanArgs),
+    /// Record today's findings in a baseline file (no secrets: fingerprint, rule, path), so
+    /// that `scan --baseline FILE` reports only new ones. Takes every `scan` option.
+    Baseline(BaselineArgs),
+    /// Check whether tokens are live, against the GitHub API (read-only requests). Tokens come
+    /// from the arguments or, with `-`, stdin: one per line, or patrol's own JSON/JSONL findings
+    /// produced with --show-secrets. Exit 3 if any token is live, else 0.
+    Verify {
+        /// Tokens, or `-` for stdin.
+        #[arg(value_name = "TOKEN")]
+        tokens: Vec<String>,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Report leaked tokens to GitHub's credential revocation API, which revokes them and emails
+    /// their owners. Irreversible: asks for confirmation on a terminal, or needs --yes.
+    Revoke {
+        /// Tokens (ghp_, github_pat_, gho_, ghu_, ghr_), or `-` for stdin (as for verify).
+        #[arg(value_name = "TOKEN")]
+        tokens: Vec<String>,
+        /// Do not ask: revoke (for scripts; without a terminal this is required).
+        #[arg(long)]
+        yes: bool,
+        /// API base: https://api.github.com, https://HOST/api/v3 (GHES), https://api.TENANT.ghe.com.
+        #[arg(long, value_name = "URL")]
+        github_api: Option<String>,
+    },
     /// Install patrol as a git pre-commit hook.
     Hook {
         #[command(subcommand)]
@@ -102,16 +130,75 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
 
+    /// Check with the GitHub API whether each token found is live (sends each unique,
+    /// offline-valid token once, to the API base only). Exit 3 if any is live.
+    #[arg(long)]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub verify_args: VerifyArgs,
+
+    /// Settings file [default: .patrol.toml at the repository root, found from any
+    /// subdirectory]. Keys are documented in docs/config.md.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Report only findings not recorded in this baseline (see `patrol baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// With a baseline: list its entries that matched nothing in this scan (so the file can be
+    /// pruned). Meaningful on a full scan, not on a range or the staged changes.
+    #[arg(long)]
+    pub baseline_unused: bool,
+
     /// Number of scanning threads (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 }
 
+#[derive(Clone, Debug, Args)]
+pub struct VerifyArgs {
+    /// API base [default: the config file's `github_api`, else https://api.github.com].
+    /// GHES: https://HOST/api/v3; GHE.com: https://api.TENANT.ghe.com. Plain http:// only to
+    /// a loopback address.
+    #[arg(long, value_name = "URL")]
+    pub github_api: Option<String>,
+    /// Seconds to wait for one API response.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub verify_timeout: u64,
+    /// Seconds for the whole verification; tokens not checked by then are `unknown`.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub verify_deadline: u64,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub verify_concurrency: usize,
+    /// Requests per second at most.
+    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    pub verify_rate: f64,
+    /// Keep results in FILE (keyed by fingerprint, never the token) and reuse fresh ones.
+    #[arg(long, value_name = "FILE")]
+    pub verify_cache: Option<PathBuf>,
+    /// How long cached results stay fresh, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub verify_cache_ttl: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file to write (replaced; its entries are sorted, one per line).
+    #[arg(long, value_name = "FILE", default_value = ".patrol-baseline")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format [default: the config file's `format`, else text].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]

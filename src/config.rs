@@ -2,14 +2,19 @@
 //! checked values (`ScanConfig`, a loaded `RuleSet`); nothing raw travels further.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::{ColorChoice, Format, OutputArgs, RuleArgs, ScanArgs};
+use crate::baseline::Baseline;
+use crate::cli::{ColorChoice, Format, OutputArgs, RuleArgs, ScanArgs, VerifyArgs};
+use crate::config_file::FileConfig;
 use crate::git::{GitConfig, GitMode, DEFAULT_MAX_BLOB_SIZE};
 use crate::matcher::ScanOptions;
+use crate::report::Outcome;
 use crate::rules::{load_rules, RuleSet};
+use crate::verify::{VerifyConfig, DEFAULT_API};
 
 /// One input of a scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +32,8 @@ pub struct WalkConfig {
     pub max_file_size: Option<u64>,
     /// At least 1.
     pub threads: usize,
+    /// The config file, for `exclude_paths` (files that match are not even read).
+    pub settings: Arc<FileConfig>,
 }
 
 /// How to report.
@@ -48,6 +55,60 @@ pub struct ScanConfig {
     pub options: ScanOptions,
     pub walk: WalkConfig,
     pub report: ReportConfig,
+    pub filters: Filters,
+    /// Set with `--verify`.
+    pub verify: Option<VerifyConfig>,
+}
+
+/// Liveness-check settings from flags and the config file's `github_api`.
+pub fn verify_config(args: &VerifyArgs, settings: &FileConfig) -> Result<VerifyConfig> {
+    let api = args
+        .github_api
+        .clone()
+        .or_else(|| settings.github_api.clone())
+        .unwrap_or_else(|| DEFAULT_API.to_string());
+    crate::config_file::check_api_base(&api).context("invalid --github-api")?;
+    if args.verify_concurrency == 0 || args.verify_timeout == 0 || args.verify_rate <= 0.0 {
+        bail!("--verify-concurrency, --verify-timeout and --verify-rate must be positive");
+    }
+    Ok(VerifyConfig {
+        api: api.trim_end_matches('/').to_string(),
+        timeout: std::time::Duration::from_secs(args.verify_timeout),
+        deadline: std::time::Duration::from_secs(args.verify_deadline),
+        concurrency: args.verify_concurrency,
+        rate: args.verify_rate,
+        cache: args.verify_cache.clone(),
+        cache_ttl: std::time::Duration::from_secs(args.verify_cache_ttl),
+    })
+}
+
+/// What is dropped from an outcome after scanning, in every mode: secrets the config file
+/// allows, paths it excludes, and what the baseline records.
+pub struct Filters {
+    pub settings: Arc<FileConfig>,
+    pub baseline: Option<Baseline>,
+    pub list_unused: bool,
+    /// Paths in findings are relative to the repository root (git modes).
+    pub git_relative: bool,
+}
+
+impl Filters {
+    pub fn apply(&self, outcome: &mut Outcome) {
+        let before = outcome.findings.len();
+        let s = &self.settings;
+        outcome.findings.retain(|f| {
+            !s.allow_secrets.iter().any(|a| a == f.fingerprint.as_str())
+                && !s.is_excluded(&f.origin.display_path(), self.git_relative)
+        });
+        outcome.allowed = before - outcome.findings.len();
+        if let Some(b) = &self.baseline {
+            let (n, unused) = b.filter(&mut outcome.findings);
+            outcome.baselined = n;
+            if self.list_unused {
+                outcome.baseline_unused = Some(unused);
+            }
+        }
+    }
 }
 
 impl ScanConfig {
@@ -74,12 +135,20 @@ impl ScanConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let max_file_size = args
-            .max_file_size
-            .as_deref()
-            .map(parse_size)
-            .transpose()
-            .context("invalid --max-file-size")?;
+        let start = match inputs.first() {
+            Some(Input::Path(p)) => p.clone(),
+            _ => PathBuf::from("."),
+        };
+        let settings = Arc::new(FileConfig::discover(args.config.as_deref(), &start)?);
+        let max_file_size = match args.max_file_size.as_deref() {
+            Some(s) => Some(parse_size(s).context("invalid --max-file-size")?),
+            None => settings.max_file_size,
+        };
+        let baseline_path = args.baseline.clone().or_else(|| settings.baseline.clone());
+        if args.baseline_unused && baseline_path.is_none() {
+            bail!("--baseline-unused needs --baseline FILE (or `baseline` in the config file)");
+        }
+        let baseline = baseline_path.as_deref().map(Baseline::read).transpose()?;
         let git_mode = if args.staged {
             Some(GitMode::Staged {
                 all_lines: args.all_lines,
@@ -126,10 +195,14 @@ impl ScanConfig {
                 })
             }
         };
+        let git_relative = git.is_some();
+        // Checked even without --verify, so that a wrong API base is caught early.
+        let verify_settings = verify_config(&args.verify_args, &settings)?;
+        let verify = args.verify.then_some(verify_settings);
         Ok(ScanConfig {
             inputs,
             git,
-            rules: load_rule_args(&args.rules)?,
+            rules: load_rules_with(&args.rules, &settings)?,
             options: ScanOptions {
                 show_invalid: args.show_invalid,
                 ignore_allow_markers: args.no_allow_markers,
@@ -139,18 +212,45 @@ impl ScanConfig {
                 follow_links: args.follow,
                 max_file_size,
                 threads,
+                settings: settings.clone(),
             },
-            report: report_config(args.output),
+            report: report_config(args.output, settings.format),
+            filters: Filters {
+                settings,
+                baseline,
+                list_unused: args.baseline_unused,
+                git_relative,
+            },
+            verify,
         })
     }
 }
 
-pub fn load_rule_args(args: &RuleArgs) -> Result<RuleSet> {
-    if args.no_builtin_rules && args.rules.is_empty() {
+/// The rules of a run: built-ins (unless disabled), `--rules` files, the config file's `rules`,
+/// less its `disable_rules`.
+pub fn load_rules_with(args: &RuleArgs, settings: &FileConfig) -> Result<RuleSet> {
+    let mut paths = args.rules.clone();
+    paths.extend(settings.rules.iter().cloned());
+    if args.no_builtin_rules && paths.is_empty() {
         bail!("--no-builtin-rules needs at least one --rules PATH");
     }
-    let set = load_rules(!args.no_builtin_rules, &args.rules)?;
-    if !args.rules.is_empty() {
+    let mut set = load_rules(!args.no_builtin_rules, &paths)?;
+    for id in &settings.disable_rules {
+        let Some(i) = set.rules.iter().position(|r| &r.id == id) else {
+            let file = settings
+                .source
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string());
+            bail!(
+                "{file}: key `disable_rules`: no rule has the id {id:?} (see `patrol rules list`)"
+            );
+        };
+        set.rules.remove(i);
+    }
+    if set.rules.is_empty() {
+        bail!("every rule is disabled: nothing to scan for");
+    }
+    if !paths.is_empty() {
         // User rules are checked like built-ins are in `cargo test`: a rule whose examples do
         // not match would silently miss leaks, so it is refused.
         let problems = crate::rules::check_examples(&set, |r| !r.source.starts_with("builtin:"));
@@ -161,7 +261,13 @@ pub fn load_rule_args(args: &RuleArgs) -> Result<RuleSet> {
     Ok(set)
 }
 
-fn report_config(args: OutputArgs) -> ReportConfig {
+/// The rules for `patrol rules list|keywords`: as a scan from the current directory would load
+/// them (config file included).
+pub fn load_rule_args(args: &RuleArgs) -> Result<RuleSet> {
+    load_rules_with(args, &FileConfig::discover(None, Path::new("."))?)
+}
+
+fn report_config(args: OutputArgs, file_format: Option<Format>) -> ReportConfig {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -172,7 +278,7 @@ fn report_config(args: OutputArgs) -> ReportConfig {
         }
     };
     ReportConfig {
-        format: args.format,
+        format: args.format.or(file_format).unwrap_or(Format::Text),
         output: args.output,
         show_secrets: args.show_secrets,
         color,

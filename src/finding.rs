@@ -157,6 +157,8 @@ pub struct Finding {
     pub binary: bool,
     /// History scans: where the secret entered the repository.
     pub provenance: Option<Provenance>,
+    /// With `--verify`: what the provider's API said about the token.
+    pub verification: Option<crate::verify::Verification>,
     /// The secret's line, clipped around it, with every secret found on it redacted; control
     /// characters replaced. For people reading the text report.
     pub context: String,

@@ -17,8 +17,10 @@
 //! [`config`] turns the command line ([`cli`]) into validated settings; [`finding`] holds the
 //! types every stage shares.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod finding;
 pub mod git;
 pub mod hook;
@@ -28,4 +30,5 @@ pub mod read;
 pub mod report;
 pub mod rules;
 pub mod validate;
+pub mod verify;
 pub mod walk;

@@ -106,6 +106,7 @@ impl Scanner {
                         binary,
                         provenance: None,
                         context: String::new(),
+                        verification: None,
                     });
                 });
             }
@@ -180,8 +181,7 @@ fn add_contexts(haystack: &[u8], findings: &mut [Finding]) {
         let start = f.offset as usize;
         let end = start + f.secret.expose().len();
         let line_start = memchr::memrchr(b'\n', &haystack[..start]).map_or(0, |i| i + 1);
-        let line_end =
-            memchr::memchr(b'\n', &haystack[end..]).map_or(haystack.len(), |i| end + i);
+        let line_end = memchr::memchr(b'\n', &haystack[end..]).map_or(haystack.len(), |i| end + i);
         let from = clip_back(haystack, line_start, start);
         let to = clip_forward(haystack, end, line_end);
         let mut text = String::new();

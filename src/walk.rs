@@ -34,10 +34,11 @@ impl Collector {
         self.skipped
             .lock()
             .unwrap()
-            .push((path.display().to_string(), reason));
+            .push((clean_path(path).display().to_string(), reason));
     }
 
     fn error(&self, path: String, message: String) {
+        let path = path.strip_prefix("./").map_or(path.clone(), str::to_string);
         self.errors.lock().unwrap().push(Problem { path, message });
     }
 
@@ -58,7 +59,7 @@ impl Collector {
             Ok(Err(NotRead::TooLarge(len))) => self.skip(path, SkipReason::TooLarge(len)),
             Ok(Err(NotRead::NotRegular(meta))) => self.skip(path, SkipReason::special(&meta)),
             Ok(Ok(contents)) => {
-                self.scanned(&contents, &Origin::File(path.to_path_buf()), scanner);
+                self.scanned(&contents, &Origin::File(clean_path(path)), scanner);
                 if contents.was_truncated() {
                     self.error(
                         path.display().to_string(),
@@ -118,6 +119,7 @@ pub fn scan_inputs(inputs: &[Input], cfg: &WalkConfig, scanner: &Scanner) -> Out
 }
 
 fn walk_dirs(dirs: &[std::path::PathBuf], cfg: &WalkConfig, scanner: &Scanner, c: &Collector) {
+    let settings = cfg.settings.clone();
     let mut builder = WalkBuilder::new(&dirs[0]);
     for d in &dirs[1..] {
         builder.add(d);
@@ -134,7 +136,10 @@ fn walk_dirs(dirs: &[std::path::PathBuf], cfg: &WalkConfig, scanner: &Scanner, c
         .follow_links(cfg.follow_links)
         .threads(cfg.threads)
         // git's own object store is not the working tree: history is `scan --git`'s job.
-        .filter_entry(|e| !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir())));
+        .filter_entry(move |e| {
+            let git_dir = e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir());
+            !git_dir && !settings.is_excluded(&e.path().to_string_lossy(), false)
+        });
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
         Box::new(move |entry| {
@@ -167,6 +172,12 @@ fn walk_dirs(dirs: &[std::path::PathBuf], cfg: &WalkConfig, scanner: &Scanner, c
             WalkState::Continue
         })
     });
+}
+
+/// `path` without a leading `./`: walking the default `.` must not put `./` in front of every
+/// path in reports, baselines and SARIF.
+fn clean_path(path: &Path) -> std::path::PathBuf {
+    path.strip_prefix(".").unwrap_or(path).to_path_buf()
 }
 
 /// The path an `ignore` error is about, if it names one.

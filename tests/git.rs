@@ -375,7 +375,15 @@ fn hook_blocks_a_commit_that_adds_a_token() {
     let out = commit.all();
     assert!(out.contains(&redact(&t)), "{commit}");
     assert!(!out.contains(&t), "hook output shows the secret:\n{commit}");
-    assert!(out.contains("deploy.env:1:14"), "{commit}");
+    // The text report: the path, then the finding's location, rule and redacted secret.
+    assert!(
+        out.contains(&format!(
+            "deploy.env\n  1:14  GitHub personal access token (classic) [github.pat.classic]  \
+             {}  (checksum-valid)\n",
+            redact(&t)
+        )),
+        "{commit}"
+    );
     assert!(out.contains("--no-verify"), "{commit}");
     assert!(out.contains("patrol:allow"), "{commit}");
     assert_eq!(r.commit_count(), 1);

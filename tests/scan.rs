@@ -106,13 +106,13 @@ fn every_family_found_in_realistic_files_with_line_column_offset() {
     out.expect_code(1);
     let f = out.findings();
 
-    assert_found(&f, CLASSIC, &ghp, "./.env", locate(&env, &ghp));
+    assert_found(&f, CLASSIC, &ghp, ".env", locate(&env, &ghp));
     // Spelled out once, independently of `locate`: "GITHUB_TOKEN=" is 13 characters.
-    assert_found(&f, CLASSIC, &ghp, "./.env", (2, 14, 34));
-    assert_found(&f, OAUTH, &gho, "./.env", locate(&env, &gho));
-    assert_found(&f, LEGACY, &hex_env, "./.env", locate(&env, &hex_env));
+    assert_found(&f, CLASSIC, &ghp, ".env", (2, 14, 34));
+    assert_found(&f, OAUTH, &gho, ".env", locate(&env, &gho));
+    assert_found(&f, LEGACY, &hex_env, ".env", locate(&env, &hex_env));
 
-    let yp = "./config/app.yaml";
+    let yp = "config/app.yaml";
     assert_found(&f, USER, &ghu, yp, locate(&yaml, &ghu));
     assert_found(&f, REFRESH, &ghr, yp, locate(&yaml, &ghr));
     assert_found(&f, LEGACY, &hex_yaml, yp, locate(&yaml, &hex_yaml));
@@ -121,28 +121,28 @@ fn every_family_found_in_realistic_files_with_line_column_offset() {
     assert_eq!((line, col), (7, 10));
     assert_found(&f, INSTALLATION, &ghs, yp, (line, col, off));
 
-    assert_found(&f, FINE, &fg, "./settings.json", locate(&json, &fg));
-    assert_found(&f, STATELESS, &sl, "./settings.json", locate(&json, &sl));
+    assert_found(&f, FINE, &fg, "settings.json", locate(&json, &fg));
+    assert_found(&f, STATELESS, &sl, "settings.json", locate(&json, &sl));
 
-    assert_found(&f, FINE, &fg2, "./src/client.js", locate(&js, &fg2));
+    assert_found(&f, FINE, &fg2, "src/client.js", locate(&js, &fg2));
     assert_found(
         &f,
         LEGACY,
         &hex_auth,
-        "./src/client.js",
+        "src/client.js",
         locate(&js, &hex_auth),
     );
 
-    assert_found(&f, CLASSIC, &ghp_url, "./deploy.sh", locate(&sh, &ghp_url));
-    assert_found(&f, OAUTH, &gho_url, "./deploy.sh", locate(&sh, &gho_url));
-    assert_found(&f, LEGACY, &hex_xat, "./deploy.sh", locate(&sh, &hex_xat));
-    assert_found(&f, LEGACY, &hex_url, "./deploy.sh", locate(&sh, &hex_url));
+    assert_found(&f, CLASSIC, &ghp_url, "deploy.sh", locate(&sh, &ghp_url));
+    assert_found(&f, OAUTH, &gho_url, "deploy.sh", locate(&sh, &gho_url));
+    assert_found(&f, LEGACY, &hex_xat, "deploy.sh", locate(&sh, &hex_xat));
+    assert_found(&f, LEGACY, &hex_url, "deploy.sh", locate(&sh, &hex_url));
 
     // The Markdown line has an em dash before the token: 3 bytes, one character.
     let (line, col, off) = locate(&md, &ghp);
     assert_eq!((line, col), (3, 30));
-    assert_found(&f, CLASSIC, &ghp, "./README.md", (line, col, off));
-    assert_found(&f, STATELESS, &sl2, "./README.md", locate(&md, &sl2));
+    assert_found(&f, CLASSIC, &ghp, "README.md", (line, col, off));
+    assert_found(&f, STATELESS, &sl2, "README.md", locate(&md, &sl2));
 
     assert_eq!(f.len(), 17, "{}", out);
     for finding in &f {
@@ -163,37 +163,63 @@ fn text_report_line_format_and_rule_names() {
     let ghp = classic("ghp", &mut rng);
     let fg = fine_grained(&mut rng);
     let hex = legacy_hex(&mut rng);
+    let ghp2 = classic("ghp", &mut rng);
     let sb = Sandbox::new();
     sb.write(
         "a.env",
         format!("GITHUB_TOKEN={ghp}\nGH_PAT={fg}\n\tgithub_token = '{hex}'\n"),
     );
-    let out = sb.run(&["scan", "a.env"]);
+    sb.write(
+        "b.sh",
+        format!("curl -u me:{ghp2} https://api.github.com\n"),
+    );
+    let out = sb.run(&["scan", "a.env", "b.sh"]);
     out.expect_code(1);
     let lines: Vec<&str> = out.stdout.lines().collect();
+    // Grouped by path; locations padded so that rule names line up within a file; each
+    // finding's line (trimmed, secrets redacted) under it; then a count per rule, most first, then by rule id.
     assert_eq!(
         lines,
         vec![
+            "a.env".to_string(),
             format!(
-                "a.env:1:14: GitHub personal access token (classic) [github.pat.classic] {} \
+                "  1:14  GitHub personal access token (classic) [github.pat.classic]  {}  \
                  (checksum-valid)",
                 redacted(&ghp, 4)
             ),
+            format!("        │ GITHUB_TOKEN={}", redacted(&ghp, 4)),
             format!(
-                "a.env:2:8: GitHub fine-grained personal access token [github.pat.fine_grained] \
-                 {} (checksum-valid)",
+                "  2:8   GitHub fine-grained personal access token [github.pat.fine_grained]  \
+                 {}  (checksum-valid)",
                 redacted(&fg, 11)
             ),
+            format!("        │ GH_PAT={}", redacted(&fg, 11)),
             format!(
-                "a.env:3:18: GitHub legacy token (40 hex, or v1. + 40 hex) [github.legacy.token] \
-                 {} (structure-valid)",
+                "  3:18  GitHub legacy token (40 hex, or v1. + 40 hex) [github.legacy.token]  \
+                 {}  (structure-valid)",
                 redacted(&hex, 0)
             ),
+            format!("        │ github_token = '{}'", redacted(&hex, 0)),
+            String::new(),
+            "b.sh".to_string(),
+            format!(
+                "  1:12  GitHub personal access token (classic) [github.pat.classic]  {}  \
+                 (checksum-valid)",
+                redacted(&ghp2, 4)
+            ),
+            format!(
+                "        │ curl -u me:{} https://api.github.com",
+                redacted(&ghp2, 4)
+            ),
+            String::new(),
+            "2 × GitHub personal access token (classic) [github.pat.classic]".to_string(),
+            "1 × GitHub legacy token (40 hex, or v1. + 40 hex) [github.legacy.token]".to_string(),
+            "1 × GitHub fine-grained personal access token [github.pat.fine_grained]".to_string(),
         ],
         "{out}"
     );
-    assert!(out.stderr.contains("scanned 1 file "), "{out}");
-    assert!(out.stderr.contains(": 3 findings"), "{out}");
+    assert!(out.stderr.contains("scanned 2 files "), "{out}");
+    assert!(out.stderr.contains(": 4 findings"), "{out}");
 }
 
 #[test]
@@ -441,7 +467,17 @@ fn exit_1_when_findings() {
     sb.write("a.txt", classic("ghp", &mut rng));
     let out = sb.run(&["scan"]);
     out.expect_code(1);
-    assert_eq!(out.stdout.lines().count(), 1, "{out}");
+    // One finding: its path, the finding, its line; then a blank line and one rule count.
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(
+        lines[1].starts_with("  1:1  GitHub personal access token (classic) [github.pat.classic]"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[4], "1 × GitHub personal access token (classic) [github.pat.classic]",
+        "{out}"
+    );
 }
 
 #[test]
@@ -503,7 +539,7 @@ fn exit_2_wins_over_1_and_findings_are_still_reported() {
     let out = sb.run(&["scan", "leak.txt", "missing.txt"]);
     out.expect_code(2);
     assert!(
-        out.stdout.starts_with("leak.txt:1:14: "),
+        out.stdout.starts_with("leak.txt\n  1:14  "),
         "finding still reported: {out}"
     );
     assert!(out.stderr.contains("missing.txt"), "{out}");
@@ -918,11 +954,11 @@ fn fifo_is_skipped_without_blocking() {
     out.expect_code(1);
     assert!(
         out.stderr
-            .contains("patrol: skipped ./pipe: fifo, not a regular file"),
+            .contains("patrol: skipped pipe: fifo, not a regular file"),
         "{out}"
     );
     assert!(out.stderr.contains("skipped 1 fifo"), "{out}");
-    assert!(out.stdout.starts_with("./leak.txt:1:14:"), "{out}");
+    assert!(out.stdout.starts_with("leak.txt\n  1:14  "), "{out}");
 
     // Named explicitly, too.
     let out = sb.run_within(&["scan", "--format", "json", "pipe"], limit);
@@ -1011,16 +1047,16 @@ fn gitignore_hidden_files_and_git_directory() {
     out.expect_code(1);
     let f = out.findings();
     assert_eq!(f.len(), 1, "{out}");
-    assert_found(&f, CLASSIC, &in_env, "./.env", (1, 14, 13));
+    assert_found(&f, CLASSIC, &in_env, ".env", (1, 14, 13));
 
     let out = scan_json(&sb, &["--no-ignore", "."]);
     out.expect_code(1);
     let f = out.findings();
     assert_eq!(f.len(), 4, "{out}");
-    assert_found(&f, CLASSIC, &in_env, "./.env", (1, 14, 13));
-    assert_found(&f, OAUTH, &in_ignored_dir, "./build/out.txt", (1, 1, 0));
-    assert_found(&f, USER, &in_ignored_glob, "./creds.secret", (1, 1, 0));
-    assert_found(&f, INSTALLATION, &in_dot_ignore, "./skipme.txt", (1, 1, 0));
+    assert_found(&f, CLASSIC, &in_env, ".env", (1, 14, 13));
+    assert_found(&f, OAUTH, &in_ignored_dir, "build/out.txt", (1, 1, 0));
+    assert_found(&f, USER, &in_ignored_glob, "creds.secret", (1, 1, 0));
+    assert_found(&f, INSTALLATION, &in_dot_ignore, "skipme.txt", (1, 1, 0));
     // Nothing under a .git directory, even with --no-ignore.
     let all = out.all();
     assert!(!all.contains(".git/"), "{out}");
@@ -1053,7 +1089,7 @@ fn stdin_dash_is_scanned_as_stdin() {
 
     let out = sb.run_stdin(&["scan", "-"], input.as_bytes());
     out.expect_code(1);
-    assert!(out.stdout.starts_with("<stdin>:2:21: "), "{out}");
+    assert!(out.stdout.starts_with("<stdin>\n  2:21  "), "{out}");
 
     let out = sb.run_stdin(&["scan", "-"], b"nothing here\n");
     out.expect_code(0);
@@ -1103,15 +1139,15 @@ fn json_document_shape() {
         assert!(fp.starts_with("sha256:") && fp.len() == 7 + 64, "{fp}");
     }
     // Sorted by path then offset.
-    assert_eq!(findings[0]["path"], "./a.env");
-    assert_eq!(findings[1]["path"], "./d/b.py");
+    assert_eq!(findings[0]["path"], "a.env");
+    assert_eq!(findings[1]["path"], "d/b.py");
     assert_eq!(
         findings[0]["rule_name"],
         "GitHub personal access token (classic)"
     );
     assert_eq!(findings[0]["details"], serde_json::json!({}));
     assert_eq!(findings[1]["details"]["app_id"], "3");
-    assert_found(findings, STATELESS, &sl, "./d/b.py", (2, 6, 7));
+    assert_found(findings, STATELESS, &sl, "d/b.py", (2, 6, 7));
 
     let s = &doc["summary"];
     assert_eq!(s["files"], 3, "{out}");
@@ -1187,7 +1223,7 @@ fn output_flag_writes_report_to_file() {
     assert_eq!(out.stdout, "");
     assert_eq!(out.stderr, "");
     let written = std::fs::read_to_string(&txt).unwrap();
-    assert!(written.starts_with("a.env:1:14: "), "{written}");
+    assert!(written.starts_with("a.env\n  1:14  "), "{written}");
 
     // An unwritable report path is an error.
     let out = sb.run(&["scan", "-o", "/nonexistent-dir/x/report.txt", "a.env"]);
@@ -1441,7 +1477,7 @@ fn follow_with_symlink_loop_terminates_and_reports_the_loop() {
         .iter()
         .map(|e| e["path"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(errors, vec!["./loop_a", "./loop_b", "./self"], "{out}");
+    assert_eq!(errors, vec!["loop_a", "loop_b", "self"], "{out}");
     // Unresolvable links make the scan incomplete, and the exit code says so.
     out.expect_code(2);
     assert_eq!(doc["summary"]["exit_code"], 2);
@@ -1463,7 +1499,7 @@ fn hidden_directories_like_dot_github_are_scanned() {
         &out.findings(),
         INSTALLATION,
         &tok,
-        "./.github/workflows/ci.yml",
+        ".github/workflows/ci.yml",
         (7, 14, locate(&wf, &tok).2),
     );
 }

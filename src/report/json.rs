@@ -43,6 +43,9 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
         }
         _ => {}
     }
+    if let Some(v) = &f.verification {
+        obj.insert("verification".into(), v.to_json());
+    }
     if let Some(p) = &f.provenance {
         obj.insert(
             "commit".into(),
@@ -75,6 +78,9 @@ fn summary_value(o: &Outcome) -> Value {
         "skipped_paths": o.skipped.iter().map(|(p, r)| json!({"path": p, "reason": r.to_string()})).collect::<Vec<_>>(),
         "errors": o.errors.iter().map(|p| json!({"path": p.path, "error": p.message})).collect::<Vec<_>>(),
         "lfs_pointers": o.lfs_pointers,
+        "allowed_by_config": o.allowed,
+        "baselined": o.baselined,
+        "baseline_unused": o.baseline_unused.as_ref().map(|u| u.iter().map(|e| json!({"fingerprint": e.fingerprint, "rule": e.rule, "path": e.path})).collect::<Vec<_>>()),
         "commits_in_range": o.commits,
         "exit_code": o.exit_code(),
     })

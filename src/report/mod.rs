@@ -85,6 +85,12 @@ pub struct Outcome {
     pub lfs_pointers: usize,
     /// Range scans: how many commits the range holds.
     pub commits: Option<usize>,
+    /// Findings dropped by the config file (`allow_secrets`, `exclude_paths`).
+    pub allowed: usize,
+    /// Findings dropped because the baseline records them.
+    pub baselined: usize,
+    /// Baseline entries that matched nothing, when asked for (`--baseline-unused`).
+    pub baseline_unused: Option<Vec<crate::baseline::Entry>>,
 }
 
 impl Outcome {
@@ -97,10 +103,18 @@ impl Outcome {
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
     }
 
-    /// The process exit code, decided here only: 2 if anything could not be read (the scan is
+    /// The process exit code, decided here only: 3 if `--verify` found a live token (an
+    /// incident outranks everything), else 2 if anything could not be read (the scan is
     /// incomplete, even if it also found leaks), else 1 if there are findings, else 0.
     pub fn exit_code(&self) -> u8 {
-        if !self.errors.is_empty() {
+        let live = self.findings.iter().any(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live)
+        });
+        if live {
+            3
+        } else if !self.errors.is_empty() {
             2
         } else if !self.findings.is_empty() {
             1
@@ -144,6 +158,15 @@ pub fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for p in &outcome.errors {
         writeln!(err, "patrol: error: {}: {}", p.path, p.message)?;
     }
+    if let Some(unused) = &outcome.baseline_unused {
+        for e in unused {
+            writeln!(
+                err,
+                "patrol: baseline entry matched nothing: {} {} {}",
+                e.fingerprint, e.rule, e.path
+            )?;
+        }
+    }
     if outcome.commits == Some(0) {
         writeln!(err, "patrol: the range holds no commits; nothing to scan")?;
     }
@@ -175,6 +198,12 @@ pub fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     }
     if outcome.suppressed > 0 {
         line += &format!("; {} suppressed by allow markers", outcome.suppressed);
+    }
+    if outcome.allowed > 0 {
+        line += &format!("; {} allowed by the config file", outcome.allowed);
+    }
+    if outcome.baselined > 0 {
+        line += &format!("; {} in the baseline", outcome.baselined);
     }
     let skips = outcome.skip_counts();
     if !skips.is_empty() {

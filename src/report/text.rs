@@ -1,73 +1,242 @@
-//! The human report: one line per finding, `path:line:column: rule name [id] secret (check)`,
-//! with facts decoded from the token after it. Colour only when the config says so (a terminal
-//! and no NO_COLOR, or --color always).
+//! The human report, for people reading a terminal. Findings are grouped by path: the path on a
+//! line of its own, then per finding an indented `LINE:COL  Rule name [rule.id]  secret
+//! (validation)` line, the facts decoded from the token, the secret's line (redacted) after a
+//! `│`, and for git findings where the blob came from. A per-rule count closes the report.
+//! Nothing at all is written when there are no findings (the stderr summary says so).
+//! Colour only when the config says so (a terminal and no NO_COLOR, or --color always).
+//!
+//! ```text
+//! config/deploy.env
+//!   2:14  GitHub personal access token (classic) [github.pat.classic]  ghp_Ab3d…  (checksum-valid)
+//!         │ GITHUB_TOKEN=ghp_Ab3d…
+//!
+//! 1 × GitHub personal access token (classic) [github.pat.classic]
+//! ```
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::Outcome;
 use crate::config::ReportConfig;
-use crate::finding::Finding;
+use crate::finding::{Finding, Origin};
 
 const RED: &str = "\x1b[1;31m";
-const MAGENTA: &str = "\x1b[35m";
+const HEADER: &str = "\x1b[1;35m";
+const GREEN: &str = "\x1b[32m";
+const CYAN: &str = "\x1b[36m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
-pub fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
-    let paint = |code: &'static str| if cfg.color { code } else { "" };
-    for f in &outcome.findings {
-        let secret = render_secret(f, cfg.show_secrets);
-        let mut details: Vec<String> = f.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if f.binary {
-            details.push(format!("binary file, byte offset {}", f.offset));
-        }
-        let details = if details.is_empty() {
-            String::new()
+/// How many hex digits of a commit or blob id are shown.
+const SHORT_ID: usize = 12;
+
+/// ANSI codes, or nothing when colour is off.
+struct Paint(bool);
+
+impl Paint {
+    fn code(&self, code: &'static str) -> &'static str {
+        if self.0 {
+            code
         } else {
-            format!(" {}", details.join(" "))
+            ""
+        }
+    }
+
+    /// `text` in `code`, reset after.
+    fn wrap(&self, code: &'static str, text: &str) -> String {
+        if self.0 {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+    let paint = Paint(cfg.color);
+    for (i, (path, findings)) in group_by_path(&outcome.findings).iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", paint.wrap(HEADER, path))?;
+        let width = findings
+            .iter()
+            .map(|f| location(f).len())
+            .max()
+            .unwrap_or(0);
+        for f in findings {
+            write_finding(out, f, width, cfg.show_secrets, &paint)?;
+        }
+    }
+    write_rule_counts(out, &outcome.findings, &paint)
+}
+
+/// Findings by the path a person knows them by, groups in order of first appearance (the
+/// outcome's order), findings in outcome order within a group. A git path whose content
+/// changed over time is held by several blobs; their findings still share one group.
+fn group_by_path(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
+    let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for f in findings {
+        let path = f.origin.display_path();
+        match index.get(&path) {
+            Some(&i) => groups[i].1.push(f),
+            None => {
+                index.insert(path.clone(), groups.len());
+                groups.push((path, vec![f]));
+            }
+        }
+    }
+    groups
+}
+
+fn location(f: &Finding) -> String {
+    format!("{}:{}", f.line, f.column)
+}
+
+/// One finding: its line, then its indented details, context and provenance. `width` aligns
+/// the rule names of a group.
+fn write_finding(
+    out: &mut dyn Write,
+    f: &Finding,
+    width: usize,
+    show_secrets: bool,
+    paint: &Paint,
+) -> io::Result<()> {
+    let loc = location(f);
+    let pad = " ".repeat(width - loc.len());
+    writeln!(
+        out,
+        "  {}{pad}  {} {}  {}  ({})",
+        paint.wrap(GREEN, &loc),
+        f.rule_name,
+        paint.wrap(CYAN, &format!("[{}]", f.rule)),
+        paint.wrap(RED, &render_secret(f, show_secrets)),
+        f.validation.as_str(),
+    )?;
+    // Everything under the finding lines up with its rule name.
+    let indent = " ".repeat(2 + width + 2);
+
+    let mut facts: Vec<String> = Vec::new();
+    if !f.details.is_empty() {
+        let pairs: Vec<String> = f.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        facts.push(pairs.join(" "));
+    }
+    if f.binary {
+        facts.push(format!("binary file, byte offset {}", f.offset));
+    }
+    if !facts.is_empty() {
+        writeln!(out, "{indent}{}", paint.wrap(DIM, &facts.join("; ")))?;
+    }
+
+    // The context is redacted by the scanner (every secret on the line), whatever
+    // --show-secrets says: it is there to recognise the line, not to copy the token.
+    let context = f.context.trim();
+    if !context.is_empty() {
+        writeln!(
+            out,
+            "{indent}{} {}",
+            paint.wrap(DIM, "│"),
+            highlight(context, &f.secret.redacted(), paint)
+        )?;
+    }
+
+    if let Some(line) = provenance_line(f) {
+        writeln!(out, "{indent}{}", paint.wrap(YELLOW, &line))?;
+    }
+    if let Some(v) = &f.verification {
+        let colour = if v.status == crate::verify::Status::Live {
+            RED
+        } else {
+            DIM
         };
         writeln!(
             out,
-            "{m}{path}{r}:{line}:{col}: {name} [{id}] {red}{secret}{r} ({validation}){d}{details}{r}",
-            m = paint(MAGENTA),
-            r = paint(RESET),
-            red = paint(RED),
-            d = paint(DIM),
-            path = f.origin.display_path(),
-            line = f.line,
-            col = f.column,
-            name = f.rule_name,
-            id = f.rule,
-            validation = f.validation.as_str(),
+            "{indent}{}",
+            paint.wrap(colour, &format!("verified: {}", v.summary()))
         )?;
-        if let Some(p) = &f.provenance {
-            let mut parts = Vec::new();
-            if let Some(c) = &p.commit {
-                parts.push(format!(
-                    "introduced in {} by {} on {}: {}",
-                    &c.id[..c.id.len().min(12)],
-                    c.author,
-                    c.date,
-                    c.summary
-                ));
-            }
-            if p.commits > 1 {
-                parts.push(format!("present in {} commits", p.commits));
-            }
-            if p.other_paths > 0 {
-                parts.push(format!("same blob at {} other paths", p.other_paths));
-            }
-            if p.unreachable {
-                parts.push("UNREACHABLE: no ref reaches it (reflog or dangling object)".into());
-            }
-            writeln!(
-                out,
-                "    {d}{}{r}",
-                parts.join("; "),
-                d = paint(DIM),
-                r = paint(RESET)
-            )?;
+    }
+    Ok(())
+}
+
+/// The context with this finding's (redacted) secret in the secret colour.
+fn highlight(context: &str, redacted: &str, paint: &Paint) -> String {
+    match context.find(redacted) {
+        Some(at) if paint.0 => format!(
+            "{}{}{}",
+            &context[..at],
+            paint.wrap(RED, redacted),
+            &context[at + redacted.len()..]
+        ),
+        _ => context.to_string(),
+    }
+}
+
+/// Git findings: the blob (when the header shows its path rather than its id), the commit that
+/// introduced it, how far it spread, and whether anything still references it.
+fn provenance_line(f: &Finding) -> Option<String> {
+    let p = f.provenance.as_ref()?;
+    let mut first = String::new();
+    if let Origin::Blob { id, path: Some(_) } = &f.origin {
+        first = format!("blob {}", short(id));
+    }
+    if let Some(c) = &p.commit {
+        if !first.is_empty() {
+            first.push(' ');
         }
+        first += &format!(
+            "introduced in {} by {} on {}: {}",
+            short(&c.id),
+            c.author,
+            c.date,
+            c.summary
+        );
+    }
+    let mut parts = Vec::new();
+    if !first.is_empty() {
+        parts.push(first);
+    }
+    if p.commits > 1 {
+        parts.push(format!("present in {} commits", p.commits));
+    }
+    if p.other_paths > 0 {
+        let paths = if p.other_paths == 1 { "path" } else { "paths" };
+        parts.push(format!("same blob at {} other {paths}", p.other_paths));
+    }
+    if p.unreachable {
+        parts.push("UNREACHABLE: no ref reaches it (reflog or dangling object)".into());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(SHORT_ID)]
+}
+
+/// The closing tally: `N × Rule name [rule.id]`, most frequent rule first, then by id.
+fn write_rule_counts(out: &mut dyn Write, findings: &[Finding], paint: &Paint) -> io::Result<()> {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let mut counts: Vec<(usize, &str, &str)> = Vec::new();
+    for f in findings {
+        match counts.iter_mut().find(|(_, id, _)| *id == f.rule) {
+            Some((n, _, _)) => *n += 1,
+            None => counts.push((1, &f.rule, &f.rule_name)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let width = counts[0].0.to_string().len();
+    writeln!(out)?;
+    for (n, id, name) in counts {
+        writeln!(
+            out,
+            "{}{n:>width$}{} × {name} [{id}]",
+            paint.code(BOLD),
+            paint.code(RESET),
+        )?;
     }
     Ok(())
 }
@@ -78,5 +247,203 @@ pub fn render_secret(f: &Finding, show_secrets: bool) -> String {
         f.secret.expose().to_string()
     } else {
         f.secret.redacted()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+    use crate::finding::{CommitMeta, Provenance, Secret, Validation};
+
+    fn cfg(color: bool, show_secrets: bool) -> ReportConfig {
+        ReportConfig {
+            format: Format::Text,
+            output: None,
+            show_secrets,
+            color,
+            quiet: false,
+        }
+    }
+
+    fn finding(rule: &str, name: &str, origin: Origin, line: u64, secret: &str) -> Finding {
+        let secret = Secret::new(secret.as_bytes(), 4);
+        Finding {
+            rule: rule.into(),
+            rule_name: name.into(),
+            origin,
+            line,
+            column: 7,
+            offset: 6,
+            fingerprint: secret.fingerprint(),
+            context: format!("TOKEN={}", secret.redacted()),
+            secret,
+            validation: Validation::ChecksumValid,
+            details: Vec::new(),
+            binary: false,
+            provenance: None,
+            verification: None,
+        }
+    }
+
+    fn render(outcome: &Outcome, cfg: &ReportConfig) -> String {
+        let mut buf = Vec::new();
+        write(&mut buf, outcome, cfg).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    const TOKEN_A: &str = "ghp_AAAAbbbbccccddddeeeeffffgggghhhhiiii";
+    const TOKEN_B: &str = "ghp_BBBBbbbbccccddddeeeeffffgggghhhhiiii";
+
+    #[test]
+    fn nothing_at_all_without_findings() {
+        assert_eq!(render(&Outcome::default(), &cfg(true, false)), "");
+    }
+
+    #[test]
+    fn git_findings_grouped_by_path_across_blobs_with_provenance() {
+        let blob = |id: &str| Origin::Blob {
+            id: id.repeat(40),
+            path: Some("app.cfg".into()),
+        };
+        let commit = CommitMeta {
+            id: "c".repeat(40),
+            author: "Ada <ada@example.com>".into(),
+            date: "2025-01-02T03:04:05Z".into(),
+            summary: "add key".into(),
+        };
+        let mut a = finding("github.pat.classic", "Classic", blob("1"), 12, TOKEN_A);
+        a.provenance = Some(Provenance {
+            commit: Some(commit.clone()),
+            commits: 3,
+            other_paths: 1,
+            unreachable: false,
+        });
+        let mut other = finding("github.oauth", "OAuth", blob("2"), 1, TOKEN_B);
+        other.origin = Origin::Blob {
+            id: "2".repeat(40),
+            path: Some("other.txt".into()),
+        };
+        other.provenance = Some(Provenance {
+            commit: Some(commit),
+            commits: 1,
+            other_paths: 0,
+            unreachable: true,
+        });
+        let mut b = finding("github.pat.classic", "Classic", blob("3"), 2, TOKEN_B);
+        b.provenance = Some(Provenance::default());
+        let dangling = Origin::Blob {
+            id: "4".repeat(40),
+            path: None,
+        };
+        let mut d = finding("github.oauth", "OAuth", dangling, 1, TOKEN_A);
+        d.provenance = Some(Provenance {
+            commit: None,
+            commits: 0,
+            other_paths: 0,
+            unreachable: true,
+        });
+        let outcome = Outcome {
+            findings: vec![a, other, b, d],
+            ..Outcome::default()
+        };
+        let want = "\
+app.cfg
+  12:7  Classic [github.pat.classic]  ghp_AAAA…  (checksum-valid)
+        │ TOKEN=ghp_AAAA…
+        blob 111111111111 introduced in cccccccccccc by Ada <ada@example.com> on \
+2025-01-02T03:04:05Z: add key; present in 3 commits; same blob at 1 other path
+  2:7   Classic [github.pat.classic]  ghp_BBBB…  (checksum-valid)
+        │ TOKEN=ghp_BBBB…
+        blob 333333333333
+
+other.txt
+  1:7  OAuth [github.oauth]  ghp_BBBB…  (checksum-valid)
+       │ TOKEN=ghp_BBBB…
+       blob 222222222222 introduced in cccccccccccc by Ada <ada@example.com> on \
+2025-01-02T03:04:05Z: add key; UNREACHABLE: no ref reaches it (reflog or dangling object)
+
+<blob 4444444444444444444444444444444444444444>
+  1:7  OAuth [github.oauth]  ghp_AAAA…  (checksum-valid)
+       │ TOKEN=ghp_AAAA…
+       UNREACHABLE: no ref reaches it (reflog or dangling object)
+
+2 × OAuth [github.oauth]
+2 × Classic [github.pat.classic]
+";
+        assert_eq!(render(&outcome, &cfg(false, false)), want);
+    }
+
+    #[test]
+    fn details_binary_offset_show_secrets_and_rule_counts() {
+        let path = |p: &str| Origin::File(p.into());
+        let mut s = finding(
+            "github.app.installation.stateless",
+            "Stateless",
+            path("b"),
+            1,
+            TOKEN_A,
+        );
+        s.details = vec![("app_id".into(), "7".into()), ("issuer".into(), "x".into())];
+        s.binary = true;
+        s.offset = 3000;
+        let mut findings = vec![s];
+        for i in 0..11 {
+            findings.push(finding(
+                "github.pat.classic",
+                "Classic",
+                path("a"),
+                i + 1,
+                TOKEN_B,
+            ));
+        }
+        findings.push(finding("a.first", "First", path("a"), 99, TOKEN_B));
+        findings.push(finding("z.last", "Last", path("a"), 100, TOKEN_B));
+        let outcome = Outcome {
+            findings,
+            ..Outcome::default()
+        };
+        let text = render(&outcome, &cfg(false, true));
+        assert!(
+            text.starts_with(
+                "b\n  1:7  Stateless [github.app.installation.stateless]  \
+             ghp_AAAAbbbbccccddddeeeeffffgggghhhhiiii  (checksum-valid)\n       \
+             app_id=7 issuer=x; binary file, byte offset 3000\n       │ TOKEN=ghp_AAAA…\n\na\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  9:7    Classic [github.pat.classic]"),
+            "{text}"
+        );
+        assert!(text.contains("\n  100:7  Last [z.last]"), "{text}");
+        // By count, then by rule id.
+        assert!(
+            text.ends_with(
+                "\n\n11 × Classic [github.pat.classic]\n 1 × First [a.first]\n \
+                 1 × Stateless [github.app.installation.stateless]\n 1 × Last [z.last]\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn colour_marks_the_secret_in_the_line_and_the_context() {
+        let f = finding("r", "R", Origin::Stdin, 1, TOKEN_A);
+        let outcome = Outcome {
+            findings: vec![f],
+            ..Outcome::default()
+        };
+        let text = render(&outcome, &cfg(true, false));
+        assert!(text.starts_with("\x1b[1;35m<stdin>\x1b[0m\n"), "{text:?}");
+        assert!(
+            text.contains("  \x1b[1;31mghp_AAAA…\x1b[0m  (checksum-valid)"),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("│\x1b[0m TOKEN=\x1b[1;31mghp_AAAA…\x1b[0m\n"),
+            "{text:?}"
+        );
     }
 }

@@ -1,0 +1,77 @@
+//! A cache of verification results between runs (`--verify-cache FILE`), so that a repeated CI
+//! run does not ask the API again. Keyed by the token's fingerprint (SHA-256), never the token;
+//! entries expire after a TTL, because a live token can be revoked at any time.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+use super::Verification;
+
+pub struct Cache {
+    ttl: Duration,
+    /// fingerprint -> (checked at, unix seconds; verdict)
+    entries: BTreeMap<String, (u64, Verification)>,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Cache {
+    /// Loads `path`; a missing or unreadable file is an empty cache (it is only a cache).
+    pub fn load(path: &Path, ttl: Duration) -> Cache {
+        let mut entries = BTreeMap::new();
+        if let Some(Value::Object(map)) = std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v.get("entries").cloned())
+        {
+            for (fp, e) in map {
+                let at = e.get("checked_at").and_then(Value::as_u64);
+                let v = e.get("verification").and_then(Verification::from_json);
+                if let (Some(at), Some(v)) = (at, v) {
+                    entries.insert(fp, (at, v));
+                }
+            }
+        }
+        Cache { ttl, entries }
+    }
+
+    /// A fresh verdict for `fingerprint`. `unknown` verdicts are never reused: the next run
+    /// should try again.
+    pub fn get(&self, fingerprint: &str) -> Option<Verification> {
+        let (at, v) = self.entries.get(fingerprint)?;
+        let fresh = now().saturating_sub(*at) < self.ttl.as_secs();
+        (fresh && v.status != super::Status::Unknown).then(|| v.clone())
+    }
+
+    pub fn put(&mut self, fingerprint: &str, v: &Verification) {
+        self.entries
+            .insert(fingerprint.to_string(), (now(), v.clone()));
+    }
+
+    /// Writes the cache, dropping expired entries.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let limit = now().saturating_sub(self.ttl.as_secs());
+        let entries: serde_json::Map<String, Value> = self
+            .entries
+            .iter()
+            .filter(|(_, (at, _))| *at >= limit)
+            .map(|(fp, (at, v))| {
+                (
+                    fp.clone(),
+                    json!({"checked_at": at, "verification": v.to_json()}),
+                )
+            })
+            .collect();
+        let doc = json!({"patrol_verify_cache": 1, "entries": entries});
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&doc)?)?;
+        std::fs::rename(tmp, path)
+    }
+}
