@@ -332,7 +332,7 @@ fn history(
     let mut meta = |i: usize| -> CommitMeta {
         meta_cache
             .entry(i)
-            .or_insert_with(|| commit_meta(&repo, nodes[i].id))
+            .or_insert_with(|| commit_meta(&repo, nodes[i].id, scanner))
             .clone()
     };
     let mut paths_of: HashMap<ObjectId, Vec<(&BString, &Occurrence)>> = HashMap::new();
@@ -573,14 +573,16 @@ struct DecodedCommit {
     meta: CommitMeta,
 }
 
-fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<DecodedCommit> {
+fn decode_commit(repo: &gix::Repository, id: ObjectId, scanner: &Scanner) -> Result<DecodedCommit> {
     let obj = repo
         .find_object(id)
         .with_context(|| format!("cannot read commit {id}"))?;
     let c = CommitRef::from_bytes(&obj.data).with_context(|| format!("corrupt commit {id}"))?;
     let mut meta = CommitMeta {
         id: id.to_string(),
-        summary: c.message().summary().to_str_lossy().into_owned(),
+        // A token in a commit summary is reported as a finding of its own; the summary shown
+        // beside every finding from that commit must not print it.
+        summary: scanner.redact(&c.message().summary().to_str_lossy()),
         ..CommitMeta::default()
     };
     if let Ok(a) = c.author() {
@@ -598,8 +600,8 @@ fn decode_commit(repo: &gix::Repository, id: ObjectId) -> Result<DecodedCommit> 
 
 /// The report facts of a commit; only the id when it cannot be read (it was read moments
 /// ago, so that would be a corruption already counted as an error).
-fn commit_meta(repo: &gix::Repository, id: ObjectId) -> CommitMeta {
-    decode_commit(repo, id).map_or_else(
+fn commit_meta(repo: &gix::Repository, id: ObjectId, scanner: &Scanner) -> CommitMeta {
+    decode_commit(repo, id, scanner).map_or_else(
         |_| CommitMeta {
             id: id.to_string(),
             ..CommitMeta::default()
@@ -860,7 +862,7 @@ fn range(
     let mut stack = vec![from_id];
     while let Some(id) = stack.pop() {
         if hidden.insert(id) {
-            stack.extend(decode_commit(repo, id)?.node.parents);
+            stack.extend(decode_commit(repo, id, scanner)?.node.parents);
         }
     }
     let mut commits = Vec::new();
@@ -870,7 +872,7 @@ fn range(
         if hidden.contains(&id) || !seen.insert(id) {
             continue;
         }
-        let commit = decode_commit(repo, id)?;
+        let commit = decode_commit(repo, id, scanner)?;
         stack.extend(commit.node.parents.iter().copied());
         commits.push(commit);
     }
@@ -901,7 +903,7 @@ fn range(
             .iter()
             .map(|p| match index.get(p) {
                 Some(&j) => Ok(commits[j].node.tree),
-                None => decode_commit(repo, *p).map(|d| d.node.tree),
+                None => decode_commit(repo, *p, scanner).map(|d| d.node.tree),
             })
             .collect::<Result<Vec<_>>>()?;
         let mut introduced = Vec::new();

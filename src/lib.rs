@@ -13,7 +13,12 @@
 //!    entropy) separate real tokens from placeholders;
 //! 6. [`report`]: text, JSON and JSON Lines, redacted unless asked otherwise.
 //!
-//! Rules are data ([`rules`]): TOML files under `rules/`, embedded at build time.
+//! 7. [`verify`] (opt-in, the only network code): liveness checks and revocation against the
+//!    GitHub API.
+//!
+//! Rules are data ([`rules`]): TOML files under `rules/`, embedded at build time. After a scan,
+//! [`config::Filters`] apply the team's settings ([`config_file`], `.patrol.toml`) and the
+//! [`baseline`]; [`hook`] installs the pre-commit hook.
 //! [`config`] turns the command line ([`cli`]) into validated settings; [`finding`] holds the
 //! types every stage shares.
 

@@ -64,6 +64,32 @@ impl Scanner {
 
     /// Scans `haystack`. Findings come out ordered by offset.
     pub fn scan(&self, haystack: &[u8], origin: &Origin) -> ScanResult {
+        self.scan_with(haystack, origin, self.options)
+    }
+
+    /// `text` with every candidate secret in it (valid or not, allow markers or not) replaced
+    /// by its redacted form: for text a report shows beside findings, such as a commit summary.
+    pub fn redact(&self, text: &str) -> String {
+        let all = ScanOptions {
+            show_invalid: true,
+            ignore_allow_markers: true,
+        };
+        let mut findings = self
+            .scan_with(text.as_bytes(), &Origin::Stdin, all)
+            .findings;
+        findings.sort_by_key(|f| std::cmp::Reverse(f.offset));
+        let mut out = text.to_string();
+        for f in findings {
+            let start = f.offset as usize;
+            let end = start + f.secret.expose().len();
+            if end <= out.len() && out.is_char_boundary(start) && out.is_char_boundary(end) {
+                out.replace_range(start..end, &f.secret.redacted());
+            }
+        }
+        out
+    }
+
+    fn scan_with(&self, haystack: &[u8], origin: &Origin, options: ScanOptions) -> ScanResult {
         let mut out = ScanResult::default();
         // (rule, secret start): a secret found through several keyword hits is reported once.
         let mut seen: HashSet<(usize, usize)> = HashSet::new();
@@ -81,11 +107,11 @@ impl Scanner {
                     if rule.boundary && !has_boundaries(haystack, start, end) {
                         return;
                     }
-                    if !verdict.validation.is_valid() && !self.options.show_invalid {
+                    if !verdict.validation.is_valid() && !options.show_invalid {
                         out.invalid += 1;
                         return;
                     }
-                    if !self.options.ignore_allow_markers && line_has_marker(haystack, start) {
+                    if !options.ignore_allow_markers && line_has_marker(haystack, start) {
                         out.suppressed += 1;
                         return;
                     }

@@ -1308,3 +1308,32 @@ fn bad_revisions_are_errors() {
     run.expect_code(2);
     assert!(run.stderr.contains("not a commit"), "{run}");
 }
+
+/// A token in a commit's first line is a finding of its own; the same summary, shown as the
+/// provenance of other findings from that commit, must not print it in any format.
+#[test]
+fn a_token_in_a_commit_summary_is_redacted_wherever_the_summary_is_shown() {
+    let r = Repo::new();
+    let (in_file, in_summary) = (token("ghp", 900), token("gho", 901));
+    r.write("a.env", format!("T={in_file}\n"));
+    r.commit(&format!("rotate: old was {in_summary}"));
+    for format in ["json", "jsonl", "text", "sarif"] {
+        let run = r.patrol(&["scan", "--git", "--format", format]);
+        run.expect_code(1);
+        for t in [&in_file, &in_summary] {
+            assert!(
+                !run.all().contains(t.as_str()),
+                "{format} leaks a token:\n{run}"
+            );
+        }
+    }
+    let run = r.patrol(&["scan", "--git", "--format", "json"]);
+    let f = run.findings();
+    let file = f
+        .iter()
+        .find(|f| f["path"] == "a.env")
+        .expect("file finding");
+    let summary = file["commit"]["summary"].as_str().unwrap();
+    assert!(summary.starts_with("rotate: old was gho_"), "{summary}");
+    assert!(summary.ends_with('…'), "{summary}");
+}

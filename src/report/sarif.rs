@@ -1,208 +1,657 @@
-//! SARIF 2.1.0, the format GitHub code scanning (and other tools) ingest.
+//! SARIF 2.1.0 output (`--format sarif`), shaped for GitHub code scanning: one run, a rule
+//! descriptor for every rule that fired, one result per finding with a repository-relative
+//! location and a fingerprint that survives lines moving.
 //!
-//! One run. The driver lists every rule that fired, with help on what to do about a leak.
-//! Each result names the token type, never the token; its location is repository-relative;
-//! `partialFingerprints` come from the secret's fingerprint, not from the line, so moving code
-//! does not make code scanning see a new alert. History findings carry their commit in the
-//! result's `properties`. Columns count Unicode code points, as patrol's do.
+//! Secrets stay out of the log: no message, snippet or property holds any part of one unless
+//! `--show-secrets` (then the message and `properties.secret` hold it in full). A result names
+//! its secret by the first 12 hex digits of its fingerprint; `properties.fingerprint` has it
+//! whole, as in the JSON report and baselines.
+//!
+//! Locations. Artifact URIs are relative to `%SRCROOT%`, forward slashes, percent-encoded. Files
+//! are named relative to the current directory (run patrol from the repository root, as CI
+//! does); a file outside it gets an absolute `file:` URI. Git findings use the path in the tree,
+//! which is repository-relative already. What has no path gets a placeholder path under
+//! `.patrol/` (code scanning needs a location; it shows the path but cannot open it), with an
+//! `artifactLocation.description` saying what it stands for: `.patrol/commit-message/ID` (or
+//! `tag-message`), `.patrol/blob/ID` for a blob that no commit names, `.patrol/stdin`. The
+//! region is then the line and column in that message, blob or input.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::Outcome;
 use crate::config::ReportConfig;
-use crate::finding::{Finding, Origin};
+use crate::finding::{Finding, Origin, Validation};
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The tool's home page, for `tool.driver.informationUri`.
 const INFORMATION_URI: &str = "https://github.com/patrol-scanner/patrol";
 
-/// What to do about a leaked token, for every rule's help text.
-const REMEDIATION: &str = "A leaked token grants its access to anyone who reads it. \
-1. Revoke it at the provider now (for GitHub tokens: `patrol revoke`, or the token's settings \
-page); revoking is what ends the exposure. \
-2. Create a replacement and store it in a secret manager or the CI system's secrets, not in \
-the repository. \
-3. Remove it from the code, and, because git history keeps every version, purge it from \
-history (git filter-repo) and from forks, caches and archives if the repository is shared. \
-4. Check the provider's audit log for use of the token while it was exposed.";
+/// The schema the log declares: the OASIS standard's (2.1.0 with errata 01).
+pub const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The base every relative artifact URI is resolved against: the repository root.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// Key of the result fingerprint in `partialFingerprints`. Bump the version whenever the way
+/// the value is computed changes, so that old and new values are never compared.
+pub const FINGERPRINT_KEY: &str = "patrolSecretHash/v1";
+
+/// GitHub's scale (0.0 to 10.0; 9.0 and over is "critical"). A leaked credential is usable by
+/// whoever reads it.
+const SECURITY_SEVERITY: &str = "9.0";
 
 pub fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
-    let descriptions = rule_descriptions();
-    // Rules that fired, in a stable order; results refer to them by index.
-    let mut rules: BTreeMap<&str, &Finding> = BTreeMap::new();
-    for f in &outcome.findings {
-        rules.entry(f.rule.as_str()).or_insert(f);
-    }
-    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
-    let driver_rules: Vec<Value> = rules
-        .values()
-        .map(|f| {
-            let full = descriptions
-                .get(f.rule.as_str())
-                .filter(|d| !d.is_empty())
-                .cloned()
-                .unwrap_or_else(|| f.rule_name.clone());
-            json!({
-                "id": f.rule,
-                "name": pascal(&f.rule),
-                "shortDescription": {"text": f.rule_name},
-                "fullDescription": {"text": full},
-                "help": {
-                    "text": REMEDIATION,
-                    "markdown": format!("**{}**\n\n{}", f.rule_name, REMEDIATION),
-                },
-                "defaultConfiguration": {"level": "error"},
-                "properties": {
-                    "tags": ["security", "secret"],
-                    "precision": "very-high",
-                    "security-severity": "9.0",
-                },
-            })
-        })
-        .collect();
-    let results: Vec<Value> = outcome
-        .findings
-        .iter()
-        .map(|f| result(f, index[f.rule.as_str()], cfg.show_secrets))
-        .collect();
-    let doc = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "patrol",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
-                "rules": driver_rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(&mut *out, &document(outcome, cfg.show_secrets))?;
     writeln!(out)
 }
 
-fn result(f: &Finding, rule_index: usize, show_secrets: bool) -> Value {
-    let what = if show_secrets {
-        format!(" `{}`", f.secret.expose())
-    } else {
-        String::new()
-    };
-    let mut message = format!(
-        "{}{what} ({}): revoke it and remove it from the code and history.",
-        f.rule_name,
-        f.validation.as_str()
-    );
-    if let Some(v) = &f.verification {
-        message.push_str(&format!(" Liveness: {}.", v.summary()));
+/// The whole SARIF log for `outcome`.
+pub fn document(outcome: &Outcome, show_secrets: bool) -> Value {
+    // Rules that fired, by id (a stable order); a result points at its rule by index.
+    let mut fired: BTreeMap<&str, &str> = BTreeMap::new();
+    for f in &outcome.findings {
+        fired.entry(f.rule.as_str()).or_insert(f.rule_name.as_str());
     }
-    let end_column = f.column + f.secret.expose().chars().count() as u64;
-    let mut result = json!({
-        "ruleId": f.rule,
-        "ruleIndex": rule_index,
-        "level": "error",
-        "message": {"text": message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(f), "uriBaseId": "%SRCROOT%"},
-            "region": {
-                "startLine": f.line,
-                "startColumn": f.column,
-                "endLine": f.line,
-                "endColumn": end_column,
-                "byteOffset": f.offset,
-                "byteLength": f.secret.expose().len(),
-            },
-        }}],
-        "partialFingerprints": {
-            "patrolSecretHash/v1": f.fingerprint.as_str().trim_start_matches("sha256:"),
-        },
+    let index: BTreeMap<&str, usize> = fired.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    let descriptions = builtin_descriptions();
+    let rules: Vec<Value> = fired
+        .iter()
+        .map(|(id, name)| rule_descriptor(id, name, descriptions.get(*id).map(String::as_str)))
+        .collect();
+
+    // Commit summaries are repository text and may hold a secret (one found in that commit's
+    // message): every reported secret is masked in them, unless secrets are shown.
+    let mut mask: Vec<(&str, String)> = Vec::new();
+    if !show_secrets {
+        for f in &outcome.findings {
+            let s = f.secret.expose();
+            if !s.is_empty() && !mask.iter().any(|(m, _)| *m == s) {
+                mask.push((s, format!("[secret {}]", short_fingerprint(f))));
+            }
+        }
+        // Longest first, so that a secret containing another is masked whole.
+        mask.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    }
+
+    // The same secret more than once at one location: GitHub's convention (`hash:n`) numbers
+    // the occurrences, so that each stays its own alert.
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let results: Vec<Value> = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let loc = artifact_location(&f.origin);
+            let n = seen
+                .entry((f.fingerprint.as_str().to_string(), loc.uri.clone()))
+                .or_insert(0);
+            *n += 1;
+            result(f, index[f.rule.as_str()], &loc, *n, show_secrets, &mask)
+        })
+        .collect();
+
+    let notifications: Vec<Value> = outcome
+        .errors
+        .iter()
+        .map(|p| {
+            json!({
+                "level": "error",
+                "message": {"text": end_sentence(format!("Cannot read {}: {}", p.path, p.message))},
+            })
+        })
+        .collect();
+    let mut invocation = json!({
+        "executionSuccessful": outcome.errors.is_empty(),
+        "exitCode": outcome.exit_code(),
     });
-    let mut props = serde_json::Map::new();
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    }
+
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver(rules)},
+            "invocations": [invocation],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+fn driver(rules: Vec<Value>) -> Value {
+    json!({
+        "name": "patrol",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "informationUri": INFORMATION_URI,
+        "rules": rules,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------------------------
+
+/// Rule id to description, for the built-in rules (read from their TOML, nothing compiled).
+/// Findings carry a rule's id and name only; a user rule gets a generic description.
+fn builtin_descriptions() -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for src in crate::rules::builtin_sources() {
+        let Ok(file) = toml::from_str::<crate::rules::syntax::RuleFile>(&src.text) else {
+            continue;
+        };
+        for rule in file.rules {
+            let id = rule.get("id").and_then(|v| v.as_str());
+            let desc = rule.get("description").and_then(|v| v.as_str());
+            if let (Some(id), Some(desc)) = (id, desc) {
+                let desc = desc.split_whitespace().collect::<Vec<_>>().join(" ");
+                if !desc.is_empty() {
+                    map.insert(id.to_string(), desc);
+                }
+            }
+        }
+    }
+    map
+}
+
+fn rule_descriptor(id: &str, name: &str, description: Option<&str>) -> Value {
+    let full = match description {
+        Some(d) => end_sentence(d.to_string()),
+        None => format!("A secret matched by the rule {id} ({name}), loaded from a rules file."),
+    };
+    let (text, markdown) = remediation(id, name);
+    json!({
+        "id": id,
+        "name": pascal_case(name),
+        "shortDescription": {"text": format!("Leaked {name}")},
+        "fullDescription": {"text": full},
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "secret", "external/cwe/cwe-798"],
+            "security-severity": SECURITY_SEVERITY,
+        },
+    })
+}
+
+/// How to deal with a leaked secret, as plain text and as Markdown.
+fn remediation(id: &str, name: &str) -> (String, String) {
+    let revoke = if id.starts_with("github.") {
+        "Revoke it now at GitHub: a personal access token under Settings > Developer settings > \
+         Personal access tokens (an organization owner can revoke one that has access to the \
+         organization); an OAuth or GitHub App token by revoking the app's authorization or \
+         resetting its credentials. If it is not yours to revoke, `patrol revoke` reports it to \
+         GitHub's credential revocation API, which revokes it and tells its owner."
+    } else {
+        "Revoke it now at the service that issued it."
+    };
+    let steps = [
+        revoke.to_string(),
+        "Rotate: issue a replacement with the least access needed and keep it out of the code \
+         (an environment variable, a CI secret or a secret manager)."
+            .to_string(),
+        "Remove the secret from the code.".to_string(),
+        "Purge it from git history, e.g. `git filter-repo --replace-text FILE` (a line \
+         `SECRET==>REMOVED` per secret), then force-push every branch and tag and have \
+         clones re-cloned. Deleting the line in a new commit is not enough: history, forks, \
+         clones and caches keep the secret. Revoking is what makes it harmless."
+            .to_string(),
+        "Check the provider's audit log for use of the secret since it leaked.".to_string(),
+    ];
+    let intro = format!(
+        "{name} found in the repository: anyone who can read the repository, or any copy of \
+         it, can use it."
+    );
+    let text = format!(
+        "{intro}\n\n{}",
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {}", i + 1, s.replace('`', "")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let markdown = format!(
+        "{intro}\n\n{}\n\nA finding that is not a secret (a test fixture, a documented example) \
+         can be allowed with a `patrol:allow` comment on its line.",
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {s}", i + 1))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    (text, markdown)
+}
+
+/// `GitHub personal access token (classic)` → `GitHubPersonalAccessTokenClassic`: SARIF's
+/// convention for a rule's friendly name.
+fn pascal_case(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split(|c: char| !c.is_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    if out.is_empty() {
+        "Secret".to_string()
+    } else {
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+fn result(
+    f: &Finding,
+    rule_index: usize,
+    loc: &Location,
+    occurrence: usize,
+    show_secrets: bool,
+    mask: &[(&str, String)],
+) -> Value {
+    let level = if f.validation.is_valid() {
+        "error"
+    } else {
+        // Only with --show-invalid: a placeholder or a typo, most likely.
+        "note"
+    };
+    let mut artifact = json!({"uri": loc.uri});
+    if loc.relative {
+        artifact["uriBaseId"] = json!(SRCROOT);
+    }
+    if let Some(d) = &loc.description {
+        artifact["description"] = json!({"text": d});
+    }
+    let mut physical = json!({"artifactLocation": artifact});
+    physical["region"] = region(f);
+
+    let mut props = Map::new();
+    props.insert("fingerprint".into(), json!(f.fingerprint.as_str()));
     props.insert("validation".into(), json!(f.validation.as_str()));
     if !f.details.is_empty() {
-        let d: serde_json::Map<String, Value> = f
+        let details: Map<String, Value> = f
             .details
             .iter()
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
-        props.insert("details".into(), Value::Object(d));
+        props.insert("details".into(), Value::Object(details));
+    }
+    if f.binary {
+        props.insert("binary".into(), json!(true));
     }
     match &f.origin {
         Origin::Blob { id, .. } => {
             props.insert("blob".into(), json!(id));
         }
         Origin::Message { id, kind } => {
-            props.insert("messageOf".into(), json!({"kind": kind, "id": id}));
+            props.insert("message_of".into(), json!({"kind": kind, "id": id}));
         }
         _ => {}
     }
     if let Some(p) = &f.provenance {
-        if let Some(c) = &p.commit {
-            props.insert(
-                "commit".into(),
-                json!({"id": c.id, "author": c.author, "date": c.date, "summary": c.summary}),
-            );
-        }
+        props.insert(
+            "commit".into(),
+            p.commit.as_ref().map_or(Value::Null, |c| {
+                json!({
+                    "id": c.id,
+                    "author": masked(&c.author, mask),
+                    "date": c.date,
+                    "summary": masked(&c.summary, mask),
+                })
+            }),
+        );
         props.insert("commits".into(), json!(p.commits));
-        props.insert("otherPaths".into(), json!(p.other_paths));
+        props.insert("other_paths".into(), json!(p.other_paths));
         props.insert("unreachable".into(), json!(p.unreachable));
     }
     if let Some(v) = &f.verification {
-        props.insert("verification".into(), v.to_json());
+        let mut v = v.to_json();
+        if let Some(Value::String(reason)) = v.get_mut("reason") {
+            *reason = masked(reason, mask);
+        }
+        props.insert("verification".into(), v);
     }
-    result["properties"] = Value::Object(props);
-    result
+    if show_secrets {
+        props.insert("secret".into(), json!(f.secret.expose()));
+    }
+
+    json!({
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": masked(&message(f, show_secrets), mask)},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {FINGERPRINT_KEY: result_fingerprint(f, &loc.uri, occurrence)},
+        "properties": props,
+    })
 }
 
-/// A repository-relative URI reference: forward slashes, no leading `./`, percent-encoded.
-/// Inputs without a path (stdin, commit messages, dangling blobs) get a placeholder under
-/// `.patrol/`, which code scanning shows but cannot open.
-fn artifact_uri(f: &Finding) -> String {
-    let path = match &f.origin {
-        Origin::File(p) => p.to_string_lossy().replace('\\', "/"),
-        Origin::Staged { path } => path.clone(),
-        Origin::Blob { path: Some(p), .. } => p.clone(),
-        Origin::Blob { id, path: None } => format!(".patrol/blob/{id}"),
-        Origin::Message { id, kind } => format!(".patrol/{kind}-message/{id}"),
-        Origin::Stdin => ".patrol/stdin".to_string(),
+/// Names the token type, the offline verdict and where in history it came from; never the
+/// secret, unless asked.
+fn message(f: &Finding, show_secrets: bool) -> String {
+    let verdict = match f.validation {
+        Validation::ChecksumValid => {
+            "its checksum matches, so it is a real token, not a placeholder"
+        }
+        Validation::StructureValid => {
+            "no checksum exists for this format; its structure is credible"
+        }
+        Validation::ChecksumInvalid => {
+            "its checksum does not match: probably a placeholder or a typo"
+        }
+        Validation::StructureInvalid => "its structure is not credible: probably a placeholder",
     };
-    let path = path.trim_start_matches("./").trim_start_matches('/');
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+    let mut m = format!(
+        "{} ({}: {verdict}). Secret fingerprint {}.",
+        f.rule_name,
+        f.validation.as_str(),
+        short_fingerprint(f)
+    );
+    match &f.origin {
+        Origin::Message { id, kind } => {
+            let _ = write!(m, " Found in the message of {kind} {id}.");
+        }
+        Origin::Blob { id, path: None } => {
+            let _ = write!(m, " Found in blob {id}, which no commit names.");
+        }
+        _ => {}
+    }
+    if let Some(p) = &f.provenance {
+        let in_message = matches!(f.origin, Origin::Message { .. });
+        if let Some(c) = p.commit.as_ref().filter(|_| !in_message) {
+            let _ = write!(
+                m,
+                " Introduced in commit {} on {}.",
+                &c.id[..c.id.len().min(12)],
+                c.date
+            );
+        }
+        if p.commits > 1 {
+            let _ = write!(m, " Present in {} commits.", p.commits);
+        }
+        if p.unreachable {
+            m.push_str(" No ref reaches it (reflog or dangling object): it leaks with every copy of the repository.");
+        }
+    }
+    if let Some(v) = &f.verification {
+        let _ = write!(m, " Liveness: {}.", v.summary());
+    }
+    if show_secrets {
+        let _ = write!(m, " Secret: {}", f.secret.expose());
+    }
+    m
+}
+
+/// `sha256:` and the first 12 hex digits of the secret's fingerprint: enough to tell secrets
+/// apart and to find one in the JSON report, nothing usable.
+fn short_fingerprint(f: &Finding) -> String {
+    let fp = f.fingerprint.as_str();
+    let hex = fp.strip_prefix("sha256:").unwrap_or(fp);
+    format!("sha256:{}", &hex[..hex.len().min(12)])
+}
+
+/// `text` with every secret of `mask` replaced.
+fn masked(text: &str, mask: &[(&str, String)]) -> String {
+    let mut t = text.to_string();
+    for (secret, with) in mask {
+        if t.contains(secret) {
+            t = t.replace(secret, with);
+        }
+    }
+    t
+}
+
+/// Where the secret is: 1-based lines, 1-based columns in characters (the run's `columnKind`),
+/// the end column just past the secret; and the byte range.
+fn region(f: &Finding) -> Value {
+    let secret = f.secret.expose();
+    let line = f.line.max(1);
+    let column = f.column.max(1);
+    let (end_line, end_column) = match secret.rfind('\n') {
+        None => (line, column + secret.chars().count() as u64),
+        Some(i) => (
+            line + secret.matches('\n').count() as u64,
+            secret[i + 1..].chars().count() as u64 + 1,
+        ),
+    };
+    json!({
+        "startLine": line,
+        "startColumn": column,
+        "endLine": end_line,
+        "endColumn": end_column,
+        "byteOffset": f.offset,
+        "byteLength": secret.len(),
+    })
+}
+
+/// `hex(SHA-256(key, secret fingerprint, location)):n`. Built from what the secret is and which
+/// file holds it, not from line numbers: a secret that moves within its file keeps its value,
+/// so GitHub keeps its alert. `n` numbers repeats of one secret in one file.
+fn result_fingerprint(f: &Finding, uri: &str, occurrence: usize) -> String {
+    let mut h = Sha256::new();
+    h.update(FINGERPRINT_KEY.as_bytes());
+    h.update([0]);
+    h.update(f.fingerprint.as_str().as_bytes());
+    h.update([0]);
+    h.update(uri.as_bytes());
+    let mut s = String::with_capacity(72);
+    for b in h.finalize() {
+        let _ = write!(s, "{b:02x}");
+    }
+    let _ = write!(s, ":{occurrence}");
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+// ---------------------------------------------------------------------------------------------
+
+struct Location {
+    /// A valid URI reference.
+    uri: String,
+    /// Relative to `%SRCROOT%` (else absolute, or standard input).
+    relative: bool,
+    /// For placeholders: what the location really is.
+    description: Option<String>,
+}
+
+fn artifact_location(origin: &Origin) -> Location {
+    let rel = |uri: String| Location {
+        uri,
+        relative: true,
+        description: None,
+    };
+    match origin {
+        Origin::File(p) => file_location(p),
+        Origin::Stdin => Location {
+            description: Some("standard input".to_string()),
+            ..rel(".patrol/stdin".to_string())
+        },
+        Origin::Staged { path }
+        | Origin::Blob {
+            path: Some(path), ..
+        } => rel(encode_segments(path.split('/').map(str::as_bytes))),
+        Origin::Blob { id, path: None } => Location {
+            description: Some(format!("blob {id}, which no commit names")),
+            ..rel(placeholder("blob", id))
+        },
+        Origin::Message { id, kind } => Location {
+            description: Some(format!("the message of {kind} {id}")),
+            ..rel(placeholder(&format!("{kind}-message"), id))
+        },
+    }
+}
+
+/// `.patrol/KIND/ID`: a path for what has none.
+fn placeholder(kind: &str, id: &str) -> String {
+    encode_segments([".patrol".as_bytes(), kind.as_bytes(), id.as_bytes()].into_iter())
+}
+
+/// A scanned file's path relative to the current directory (no `./`, `..` resolved), or an
+/// absolute `file:` URI for a file outside it.
+fn file_location(p: &Path) -> Location {
+    let needs_base = p.is_absolute() || p.components().any(|c| c == Component::ParentDir);
+    let cwd = if needs_base {
+        std::env::current_dir().ok()
+    } else {
+        None
+    };
+    let full = match &cwd {
+        Some(c) if !p.is_absolute() => normalize(&c.join(p)),
+        _ => normalize(p),
+    };
+    if let Some(c) = &cwd {
+        if let Ok(rel) = full.strip_prefix(normalize(c)) {
+            if rel.components().next().is_some() {
+                return Location {
+                    uri: encode_path(rel),
+                    relative: true,
+                    description: None,
+                };
+            }
+        }
+    }
+    if full.is_absolute() {
+        Location {
+            uri: format!("file://{}", encode_path(&full)),
+            relative: false,
+            description: None,
+        }
+    } else {
+        Location {
+            uri: encode_path(&full),
+            relative: true,
+            description: None,
+        }
+    }
+}
+
+/// Drops `.` components and resolves `..` lexically.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
         }
     }
     out
 }
 
-/// `github.pat.classic` -> `GithubPatClassic`: SARIF rule names are identifier-like.
-fn pascal(id: &str) -> String {
-    id.split(['.', '_', '-'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+/// A path as URI path segments joined by `/` (a leading `/` kept for an absolute path).
+fn encode_path(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut segments: Vec<&[u8]> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::RootDir => segments.push(b""),
+            Component::Normal(s) => segments.push(s.as_bytes()),
+            Component::ParentDir => segments.push(b".."),
+            Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    let s = encode_segments(segments.into_iter());
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s
+    }
 }
 
-/// Descriptions of the built-in rules, by id (user rules fall back to their name).
-fn rule_descriptions() -> BTreeMap<String, String> {
-    crate::rules::load_rules(true, &[] as &[&str])
-        .map(|set| {
-            set.rules
-                .into_iter()
-                .map(|r| (r.id, r.description.trim().replace('\n', " ")))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Joins segments with `/`, percent-encoding every byte but RFC 3986's unreserved characters
+/// and the sub-delimiters and `@` that a path segment may hold. `:` is encoded too (in a first
+/// segment it would read as a scheme), and so are `%`, spaces, `#`, `?` and non-ASCII bytes.
+fn encode_segments<'a>(segments: impl Iterator<Item = &'a [u8]>) -> String {
+    let mut out = String::new();
+    for (i, seg) in segments.enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for &b in seg {
+            if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&b) {
+                out.push(b as char);
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+fn end_sentence(mut s: String) -> String {
+    let t = s.trim_end().len();
+    s.truncate(t);
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_paths() {
+        assert_eq!(
+            encode_path(Path::new("dir/a b:c#%é.env")),
+            "dir/a%20b%3Ac%23%25%C3%A9.env"
+        );
+        assert_eq!(encode_path(Path::new("/tmp/x y")), "/tmp/x%20y");
+        assert_eq!(normalize(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(normalize(Path::new("../a")), PathBuf::from("../a"));
+    }
+
+    #[test]
+    fn file_locations() {
+        let l = file_location(Path::new("./src/x.rs"));
+        assert_eq!((l.uri.as_str(), l.relative), ("src/x.rs", true));
+        let cwd = std::env::current_dir().unwrap();
+        let l = file_location(&cwd.join("src").join("a b.rs"));
+        assert_eq!((l.uri.as_str(), l.relative), ("src/a%20b.rs", true));
+        let l = file_location(Path::new("/definitely/elsewhere/f"));
+        assert_eq!(
+            (l.uri.as_str(), l.relative),
+            ("file:///definitely/elsewhere/f", false)
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            pascal_case("GitHub personal access token (classic)"),
+            "GitHubPersonalAccessTokenClassic"
+        );
+        assert_eq!(pascal_case("--"), "Secret");
+        assert_eq!(
+            placeholder("commit-message", "0123456789abcdef"),
+            ".patrol/commit-message/0123456789abcdef"
+        );
+    }
+
+    #[test]
+    fn every_builtin_rule_has_a_description() {
+        let d = builtin_descriptions();
+        let set = crate::rules::load_rules(true, &[] as &[&str]).unwrap();
+        for r in &set.rules {
+            assert!(d.contains_key(&r.id), "{}", r.id);
+        }
+    }
 }
