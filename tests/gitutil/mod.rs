@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 pub const PATROL: &str = env!("CARGO_BIN_EXE_patrol");
@@ -31,64 +30,14 @@ const EPOCH: i64 = 1_700_000_000;
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// splitmix64: deterministic per seed.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5EED_0F9A_7401)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn alnum(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| BASE62[(self.next_u64() % 62) as usize] as char)
-            .collect()
-    }
-}
-
-/// CRC-32 of `body` in base62, most significant digit first, zero-padded to 6.
-pub fn classic_check(body: &str) -> String {
-    let mut n = crc32fast::hash(body.as_bytes());
-    let mut digits = Vec::new();
-    while n > 0 {
-        digits.push(BASE62[(n % 62) as usize]);
-        n /= 62;
-    }
-    while digits.len() < 6 {
-        digits.push(b'0');
-    }
-    digits.reverse();
-    String::from_utf8(digits).unwrap()
-}
-
-/// A checksum-valid classic token, e.g. `token("ghp", 7)`.
-pub fn token(prefix: &str, seed: u64) -> String {
-    let body = Rng::new(seed).alnum(30);
-    let check = classic_check(&body);
-    format!("{prefix}_{body}{check}")
-}
+#[path = "../common/tokens.rs"]
+mod tokens;
+pub use tokens::{fingerprint, token};
 
 /// What reports show without --show-secrets: the prefix, four characters, an ellipsis.
 pub fn redact(token: &str) -> String {
     let (prefix, rest) = token.split_once('_').unwrap();
     format!("{prefix}_{}…", &rest[..4])
-}
-
-/// `sha256:` + hex of the token: how findings identify a secret.
-pub fn fingerprint(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,10 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 // =============================================================================================
 // The server
@@ -479,125 +476,11 @@ impl Default for Tripwire {
 // Tokens (our own generators, independent of patrol's)
 // =============================================================================================
 
-const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const HEX: &[u8] = b"0123456789abcdef";
-
-/// xorshift64*: deterministic per seed.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng((seed.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub fn pick(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n)
-            .map(|_| alphabet[(self.next_u64() % alphabet.len() as u64) as usize] as char)
-            .collect()
-    }
-
-    pub fn alnum(&mut self, n: usize) -> String {
-        self.pick(ALNUM, n)
-    }
-
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| (self.next_u64() >> 24) as u8).collect()
-    }
-}
-
-/// Base62 (`0-9A-Za-z`), most significant digit first, zero-padded to 6 characters.
-pub fn base62_6(mut n: u32) -> String {
-    let mut digits = Vec::new();
-    while n > 0 {
-        digits.push(ALNUM[(n % 62) as usize]);
-        n /= 62;
-    }
-    digits.resize(digits.len().max(6), b'0');
-    digits.reverse();
-    String::from_utf8(digits).unwrap()
-}
-
-/// RFC 4648 base32, upper case, no padding.
-pub fn base32(data: &[u8]) -> String {
-    let mut out = String::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in data {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(BASE32[((acc >> bits) & 31) as usize] as char);
-        }
-        acc &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(BASE32[((acc << (5 - bits)) & 31) as usize] as char);
-    }
-    out
-}
-
-pub fn b64url(data: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(data)
-}
-
-pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// patrol's fingerprint of a secret: `sha256:` + hex digest of the token.
-pub fn fingerprint(token: &str) -> String {
-    format!("sha256:{}", sha256_hex(token.as_bytes()))
-}
-
-/// `prefix_` + body + base62(CRC-32(body)).
-pub fn classic_with_body(prefix: &str, body: &str) -> String {
-    format!(
-        "{prefix}_{body}{}",
-        base62_6(crc32fast::hash(body.as_bytes()))
-    )
-}
-
-/// `ghp`, `gho`, `ghu`, `ghs`: 30 random + 6 check.
-pub fn classic(prefix: &str, rng: &mut Rng) -> String {
-    let t = classic_with_body(prefix, &rng.alnum(30));
-    assert_eq!(t.len(), 40);
-    t
-}
-
-/// `ghr_` + 70 random + 6 check.
-pub fn refresh(rng: &mut Rng) -> String {
-    let t = classic_with_body("ghr", &rng.alnum(70));
-    assert_eq!(t.len(), 80);
-    t
-}
-
-/// A fine-grained PAT: 77 characters, base32(SHA-256(first 77))[..8], 8 random.
-pub fn fine_grained(rng: &mut Rng) -> String {
-    let first77 = format!(
-        "github_pat_11{}0{}_{}",
-        rng.pick(BASE32, 7),
-        rng.alnum(12),
-        rng.alnum(43)
-    );
-    assert_eq!(first77.len(), 77);
-    let check = &base32(&Sha256::digest(first77.as_bytes()))[..8];
-    let t = format!("{first77}{check}{}", rng.alnum(8));
-    assert_eq!(t.len(), 93);
-    t
-}
+#[path = "../common/tokens.rs"]
+mod tokens;
+pub use tokens::{
+    b64url, classic, fine_grained, fingerprint, legacy_hex, refresh, sha256_hex, Rng,
+};
 
 pub fn unix_now() -> i64 {
     SystemTime::now()
@@ -620,23 +503,6 @@ pub fn stateless(app_id: u64, rng: &mut Rng) -> String {
         b64url(claims.as_bytes()),
         b64url(&rng.bytes(64))
     )
-}
-
-/// 40 lowercase hex digits that look random (patrol rejects placeholders by entropy).
-pub fn legacy_hex(rng: &mut Rng) -> String {
-    for _ in 0..1000 {
-        let h = rng.pick(HEX, 40);
-        let mut distinct: Vec<char> = h.chars().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() >= 13
-            && h.bytes().any(|b| b.is_ascii_digit())
-            && h.bytes().any(|b| b.is_ascii_alphabetic())
-        {
-            return h;
-        }
-    }
-    panic!("no random-looking hex string in 1000 tries");
 }
 
 /// The token with one character after the prefix changed: same shape, checksum broken.

@@ -12,7 +12,6 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 pub const PATROL: &str = env!("CARGO_BIN_EXE_patrol");
@@ -21,75 +20,9 @@ pub const PATROL: &str = env!("CARGO_BIN_EXE_patrol");
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// splitmix64: deterministic per seed.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5A41_F0F0_2024)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn alnum(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| BASE62[(self.next_u64() % 62) as usize] as char)
-            .collect()
-    }
-}
-
-/// base62 (`0-9A-Za-z`) of `n`, most significant digit first, zero-padded to 6.
-pub fn base62_6(mut n: u32) -> String {
-    let mut digits = Vec::new();
-    while n > 0 {
-        digits.push(BASE62[(n % 62) as usize]);
-        n /= 62;
-    }
-    while digits.len() < 6 {
-        digits.push(b'0');
-    }
-    digits.reverse();
-    String::from_utf8(digits).unwrap()
-}
-
-/// A checksum-valid classic token (`ghp`, `gho`, `ghu`, `ghs`): prefix `_` + 30 random
-/// characters + base62(CRC-32 of those 30).
-pub fn token(prefix: &str, seed: u64) -> String {
-    let body = Rng::new(seed).alnum(30);
-    let t = format!(
-        "{prefix}_{body}{}",
-        base62_6(crc32fast::hash(body.as_bytes()))
-    );
-    assert_eq!(t.len(), 40);
-    t
-}
-
-/// `sha256:` + hex: how patrol identifies a secret.
-pub fn fingerprint(secret: &str) -> String {
-    let hex: String = Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
-}
-
-/// 1-based line and column (in characters) and byte offset of `needle` in `text`.
-pub fn locate(text: &str, needle: &str) -> (u64, u64, u64) {
-    let offset = text.find(needle).expect("needle in text");
-    let before = &text[..offset];
-    let line = before.matches('\n').count() as u64 + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() as u64 + 1;
-    (line, column, offset as u64)
-}
+#[path = "../common/tokens.rs"]
+mod tokens;
+pub use tokens::{fingerprint, locate, token};
 
 // ---------------------------------------------------------------------------------------------
 // Processes
