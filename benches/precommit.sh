@@ -93,26 +93,7 @@ fi
 # A clean slate, then 10 staged edits: a few lines inserted in the middle of 10 files spread
 # over the tree, as a developer's commit would.
 reset_repo() { git -C "$REPO" reset -q --hard; git -C "$REPO" clean -qfdx; }
-stage_edits() {
-  REPO=$REPO python3 - <<'PY'
-import os, subprocess
-repo = os.environ["REPO"]
-files = subprocess.run(["git", "-C", repo, "ls-files"], capture_output=True, text=True, check=True).stdout.split()
-picked = [files[i * len(files) // 10 + 7] for i in range(10)]
-for k, rel in enumerate(picked):
-    p = os.path.join(repo, rel)
-    with open(p, encoding="utf-8", errors="surrogateescape") as f: lines = f.readlines()
-    c = "# " if rel.endswith((".py", ".toml")) else ("// " if rel.endswith(".rs") else "")
-    ins = [f"{c}edited for the pre-commit benchmark ({k})\n",
-           f"{c}retry_limit = {k + 3}\n",
-           f"{c}timeout_ms = {1000 * (k + 1)}\n"]
-    mid = len(lines) // 2
-    lines[mid:mid] = ins
-    with open(p, "w", encoding="utf-8", errors="surrogateescape") as f: f.writelines(lines)
-subprocess.run(["git", "-C", repo, "add", "--", *picked], check=True)
-print("\n".join(picked))
-PY
-}
+stage_edits() { python3 benches/stage-edits.py "$REPO"; }
 
 NFILES=$(git -C "$REPO" ls-files | wc -l)
 SIZE=$(git -C "$REPO" ls-files -z | (cd "$REPO" && xargs -0 cat) | wc -c)

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use patrol::finding::Origin;
-use patrol::matcher::{ScanOptions, Scanner};
 use patrol::rules::load_rules;
+use patrol::scan::{ScanOptions, Scanner};
 
 const CORPUS_LIMIT: usize = 64 << 20;
 

@@ -16,18 +16,18 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::finding::Finding;
 
 /// The first line of every baseline file.
-pub const HEADER: &str = "# patrol baseline: FINGERPRINT RULE PATH, one per line, sorted; no secrets. Regenerate with `patrol baseline`.";
+pub(crate) const HEADER: &str = "# patrol baseline: FINGERPRINT RULE PATH, one per line, sorted; no secrets. Regenerate with `patrol baseline`.";
 
 /// One accepted secret.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub fingerprint: String,
     pub rule: String,
     pub path: String,
 }
 
 impl Entry {
-    pub fn of(f: &Finding) -> Entry {
+    pub(crate) fn of(f: &Finding) -> Entry {
         Entry {
             fingerprint: f.fingerprint.as_str().to_string(),
             rule: f.rule.clone(),
@@ -42,12 +42,12 @@ impl Entry {
 }
 
 #[derive(Debug, Default)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     pub entries: BTreeSet<Entry>,
 }
 
 impl Baseline {
-    pub fn read(path: &Path) -> Result<Baseline> {
+    pub(crate) fn read(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read baseline {}", path.display()))?;
         let mut entries = BTreeSet::new();
@@ -84,14 +84,14 @@ impl Baseline {
         Ok(Baseline { entries })
     }
 
-    pub fn from_findings(findings: &[Finding]) -> Baseline {
+    pub(crate) fn from_findings(findings: &[Finding]) -> Baseline {
         Baseline {
             entries: findings.iter().map(Entry::of).collect(),
         }
     }
 
     /// The file's text: header, then the sorted entries.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut s = String::from(HEADER);
         s.push('\n');
         for e in &self.entries {
@@ -102,7 +102,7 @@ impl Baseline {
 
     /// Removes baselined findings; returns how many were removed and the entries that matched
     /// none of `findings`.
-    pub fn filter(&self, findings: &mut Vec<Finding>) -> (usize, Vec<Entry>) {
+    pub(crate) fn filter(&self, findings: &mut Vec<Finding>) -> (usize, Vec<Entry>) {
         let before = findings.len();
         let mut used = vec![false; self.entries.len()];
         let entries: Vec<&Entry> = self.entries.iter().collect();

@@ -1,6 +1,11 @@
-//! What a scan produces: [`Finding`], the [`Secret`] it carries (redacting by default) and the
-//! secret's [`Fingerprint`]. Every report format renders these types and nothing else, so the
-//! rule "a secret never reaches an output unredacted unless the user asked" lives here.
+//! The bottom layer: the plain data every stage shares. What a scan produces ([`Finding`]),
+//! the [`Secret`] it carries (redacting by default), the secret's [`Fingerprint`], where it came
+//! from ([`Origin`], [`Provenance`]), what a liveness check said ([`Verification`]) and the
+//! facts a report shows about a rule ([`RuleMeta`]). Nothing here reads input, talks to the
+//! network or knows a report format; every module above may name these types.
+//!
+//! The redacted *form* of a secret is defined here, once ([`Secret::redacted`]); the one place
+//! where strings are redacted with it is `scan::redact`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -64,6 +69,16 @@ impl Secret {
     pub fn redacted(&self) -> String {
         let keep: String = self.value[self.prefix_len..].chars().take(4).collect();
         format!("{}{}…", &self.value[..self.prefix_len], keep)
+    }
+
+    /// What a report shows: the secret in full only when the user asked (`--show-secrets`),
+    /// else its redacted form.
+    pub fn shown(&self, show_secrets: bool) -> String {
+        if show_secrets {
+            self.value.clone()
+        } else {
+            self.redacted()
+        }
     }
 
     pub fn fingerprint(&self) -> Fingerprint {
@@ -158,7 +173,7 @@ pub struct Finding {
     /// History scans: where the secret entered the repository.
     pub provenance: Option<Provenance>,
     /// With `--verify`: what the provider's API said about the token.
-    pub verification: Option<crate::verify::Verification>,
+    pub verification: Option<Verification>,
     /// The secret's line, clipped around it, with every secret found on it redacted; control
     /// characters replaced. For people reading the text report.
     pub context: String,
@@ -189,4 +204,181 @@ pub struct CommitMeta {
     pub date: String,
     /// First line of the message.
     pub summary: String,
+}
+
+/// The facts about a rule that reports show: they travel with the rules (rule files carry
+/// them), so a user's rule is described as well as a built-in one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleMeta {
+    pub id: String,
+    pub name: String,
+    /// What the token is and what it grants; may be empty for a user's rule.
+    pub description: String,
+}
+
+/// The verdict of a liveness check on one token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Live,
+    Dead,
+    /// Live, but suspended, SSO-blocked or lacking permission.
+    Restricted,
+    Unknown,
+    /// No check exists that leaves the token intact (`ghr_`), or the format is not GitHub's.
+    NotVerifiable,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Live,
+        Status::Dead,
+        Status::Restricted,
+        Status::Unknown,
+        Status::NotVerifiable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::Dead => "dead",
+            Status::Restricted => "restricted",
+            Status::Unknown => "unknown",
+            Status::NotVerifiable => "not-verifiable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The outcome of checking one token, with what the API said about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    pub status: Status,
+    pub login: Option<String>,
+    pub user_id: Option<u64>,
+    pub account_type: Option<String>,
+    /// `X-OAuth-Scopes`, split (classic tokens; fine-grained ones have none).
+    pub scopes: Option<Vec<String>>,
+    /// `GitHub-Authentication-Token-Expiration`, as sent.
+    pub expires_at: Option<String>,
+    /// `X-GitHub-SSO`: the organisation requires SSO authorisation for this token.
+    pub sso: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Verification {
+    pub fn with(status: Status, reason: impl Into<String>) -> Verification {
+        Verification {
+            status,
+            login: None,
+            user_id: None,
+            account_type: None,
+            scopes: None,
+            expires_at: None,
+            sso: None,
+            reason: Some(reason.into()),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status.as_str(),
+            "login": self.login,
+            "user_id": self.user_id,
+            "account_type": self.account_type,
+            "scopes": self.scopes,
+            "expires_at": self.expires_at,
+            "sso": self.sso,
+            "reason": self.reason,
+        })
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Option<Verification> {
+        use serde_json::Value;
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(Verification {
+            status: Status::parse(v.get("status")?.as_str()?)?,
+            login: s("login"),
+            user_id: v.get("user_id").and_then(Value::as_u64),
+            account_type: s("account_type"),
+            scopes: v.get("scopes").and_then(Value::as_array).map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            }),
+            expires_at: s("expires_at"),
+            sso: s("sso"),
+            reason: s("reason"),
+        })
+    }
+
+    /// One line for people: `live: octocat (User), scopes repo, read:org, expires …`.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![self.status.as_str().to_string()];
+        if let Some(l) = &self.login {
+            let kind = self.account_type.as_deref().unwrap_or("account");
+            parts.push(format!("{l} ({kind}, id {})", self.user_id.unwrap_or(0)));
+        }
+        if let Some(s) = &self.scopes {
+            parts.push(if s.is_empty() {
+                "no scopes".to_string()
+            } else {
+                format!("scopes {}", s.join(", "))
+            });
+        }
+        if let Some(e) = &self.expires_at {
+            parts.push(format!("expires {e}"));
+        }
+        if let Some(s) = &self.sso {
+            parts.push(format!("SSO: {s}"));
+        }
+        if let Some(r) = &self.reason {
+            parts.push(r.clone());
+        }
+        parts.join("; ")
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time, the one date form every report uses (commit dates,
+/// token expiry). No date library: the days-to-civil algorithm from Howard Hinnant's date
+/// paper.
+pub(crate) fn format_unix_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(format_unix_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_unix_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_unix_utc(1_767_225_600), "2026-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn secrets_never_print_whole() {
+        let s = Secret::new(b"ghp_abcdefghijklmnop", 4);
+        assert_eq!(s.redacted(), "ghp_abcd…");
+        assert_eq!(format!("{s:?}"), "Secret(ghp_abcd…)");
+    }
 }

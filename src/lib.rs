@@ -1,39 +1,68 @@
-//! patrol finds leaked access tokens in files (and, later, git history), proves offline that
-//! each hit is a real token, and reports it redacted.
+//! patrol finds leaked access tokens in files, staged changes and git history, proves offline
+//! that each hit is a real token, and reports it redacted.
 //!
-//! A finding passes through these stages, one module each:
+//! # The pipeline
 //!
-//! 1. [`walk`]: inputs (paths, stdin) become files to scan, walked in parallel with `ignore`;
-//!    [`git`]: blobs and messages of a repository (history, a commit range, or the index);
-//! 2. [`read`]: a file's bytes, read into a buffer or memory-mapped (with a SIGBUS guard);
-//! 3. [`prefilter`]: one Aho-Corasick automaton over every rule's keywords finds candidates;
-//! 4. [`matcher`]: the owning rule's regex runs on a bounded window around each candidate —
-//!    [`matcher::Scanner::scan`] is the single entry point for bytes from any origin;
-//! 5. [`validate`]: offline checks (GitHub's CRC-32 and SHA-256 checksums, JWT structure,
-//!    entropy) separate real tokens from placeholders;
-//! 6. [`report`]: text, JSON and JSON Lines, redacted unless asked otherwise.
+//! Every input, whatever produced it, passes through one scan layer:
 //!
-//! 7. [`verify`] (opt-in, the only network code): liveness checks and revocation against the
-//!    GitHub API.
+//! ```text
+//! walk (files, stdin) ─┐
+//! git (history, range, ┼─> read ─> scan::Scanner: prefilter ─> matcher ─> validate
+//!      staged)        ─┘        ─> suppress (markers) ─> locate ─> redacted context
+//!                               ─> scan::Suppressor (allow list, exclusions, baseline)
+//!                               ─> [verify, opt-in] ─> scan::Redactor ─> report
+//! ```
 //!
-//! Rules are data ([`rules`]): TOML files under `rules/`, embedded at build time. After a scan,
-//! [`config::Filters`] apply the team's settings ([`config_file`], `.patrol.toml`) and the
-//! [`baseline`]; [`hook`] installs the pre-commit hook.
-//! [`config`] turns the command line ([`cli`]) into validated settings; [`finding`] holds the
-//! types every stage shares.
+//! # Modules, bottom to top
+//!
+//! | layer | modules | owns |
+//! |---|---|---|
+//! | 0 | [`finding`] | plain data every stage shares: `Finding`, `Secret`, `Fingerprint`, `Origin`, `Verification`, `RuleMeta` |
+//! | 1 | `validate`, [`read`] | offline checks (checksums, structure, entropy); a file's bytes (read or guarded mmap: the only `unsafe`) |
+//! | 2 | [`rules`] | rule files: schema, loading, compiling |
+//! | 3 | `prefilter`, `baseline` | the Aho-Corasick keyword automaton; baseline files |
+//! | 4 | `matcher` | the regex around each keyword hit |
+//! | 5 | [`scan`] | the per-input pipeline, the scan's result and exit status, suppression, redaction |
+//! | 6 | `walk`, `git` | input modes: files and stdin; history, range, staged |
+//! | 7 | `verify`, `report` | liveness checks (the only network code); report formats |
+//! | 8 | [`cli`] | the command line as clap sees it |
+//! | 9 | `config` | raw arguments and `.patrol.toml` → typed settings for each stage |
+//! | 10 | [`cmd`] | one file per subcommand |
+//!
+//! **The layering rule**: a module may name only modules of a lower layer (and its own
+//! submodules). So no stage names `config` or `cli`, and the offline core (`finding`, `rules`,
+//! `validate`, `prefilter`, `matcher`, `scan`) never names `verify`. `tests/layering.rs`
+//! reads every `use crate::…` and `crate::…` path under `src/` and fails, naming the file and
+//! line, when a module reaches above its layer.
 
-pub mod baseline;
-pub mod cli;
-pub mod config;
-pub mod config_file;
+#![deny(unsafe_code)]
+#![deny(unreachable_pub)]
+
 pub mod finding;
-pub mod git;
-pub mod hook;
-pub mod matcher;
-pub mod prefilter;
+
+mod validate;
+// The reader memory-maps files and guards against SIGBUS: the one module allowed `unsafe`,
+// each use with a `// SAFETY:` note.
+#[allow(unsafe_code)]
 pub mod read;
-pub mod report;
+
 pub mod rules;
-pub mod validate;
-pub mod verify;
-pub mod walk;
+
+mod baseline;
+mod prefilter;
+
+mod matcher;
+
+pub mod scan;
+
+mod git;
+mod walk;
+
+mod report;
+mod verify;
+
+pub mod cli;
+
+mod config;
+
+pub mod cmd;

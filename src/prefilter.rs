@@ -19,14 +19,14 @@ use crate::rules::RuleSet;
 
 /// A keyword occurrence: where it is and which rules own that keyword.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     pub start: usize,
     pub end: usize,
     /// Index into [`Prefilter::owners`].
     pub keyword: usize,
 }
 
-pub struct Prefilter {
+pub(crate) struct Prefilter {
     automaton: AhoCorasick,
     /// For each distinct keyword spelling, the indices of the rules that list it.
     owners: Vec<Vec<usize>>,
@@ -36,7 +36,7 @@ pub struct Prefilter {
 }
 
 impl Prefilter {
-    pub fn new(rules: &RuleSet) -> Prefilter {
+    pub(crate) fn new(rules: &RuleSet) -> Prefilter {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
@@ -75,7 +75,7 @@ impl Prefilter {
 
     /// Calls `f` for every keyword occurrence in `haystack`, overlapping ones included, in
     /// order of their start offset.
-    pub fn for_each_hit(&self, haystack: &[u8], mut f: impl FnMut(Hit)) {
+    pub(crate) fn for_each_hit(&self, haystack: &[u8], mut f: impl FnMut(Hit)) {
         let mut at = 0;
         while at < haystack.len() {
             let input = Input::new(haystack).span(at..haystack.len());
@@ -100,7 +100,7 @@ impl Prefilter {
     }
 
     /// The rules that own keyword `index`.
-    pub fn owners(&self, index: usize) -> &[usize] {
+    pub(crate) fn owners(&self, index: usize) -> &[usize] {
         &self.owners[index]
     }
 }

@@ -23,10 +23,10 @@ use memmap2::Mmap;
 /// `cargo bench --bench scan -- read_vs_mmap` (benches/README.md): read(2) is 36% faster at
 /// 16 KiB and 17% at 64 KiB, the two tie at 256 KiB, and mapping wins from there (7% at 1 MiB,
 /// 13% at 4 MiB), as the copy grows and the fixed mmap/munmap cost does not.
-pub const MMAP_THRESHOLD: u64 = 256 << 10;
+pub(crate) const MMAP_THRESHOLD: u64 = 256 << 10;
 
 /// The bytes of one file, owned by whichever strategy read them.
-pub enum Contents<'a> {
+pub(crate) enum Contents<'a> {
     Buffer(&'a [u8]),
     Mapped(GuardedMap),
 }
@@ -44,7 +44,7 @@ impl Deref for Contents<'_> {
 impl Contents<'_> {
     /// Whether the file shrank while its mapping was being read (see the module docs). When
     /// true, what was scanned is incomplete and the caller must report an error.
-    pub fn was_truncated(&self) -> bool {
+    pub(crate) fn was_truncated(&self) -> bool {
         match self {
             Contents::Buffer(_) => false,
             Contents::Mapped(m) => m.was_truncated(),
@@ -54,7 +54,7 @@ impl Contents<'_> {
 
 /// Why a file opened for scanning was not read.
 #[derive(Debug)]
-pub enum NotRead {
+pub(crate) enum NotRead {
     /// Larger than the caller's cap (its size).
     TooLarge(u64),
     /// Not a regular file after all (it changed between the directory listing and the open).
@@ -68,7 +68,7 @@ pub enum NotRead {
 /// read into `buf` up to [`MMAP_THRESHOLD`]; only a file that fills that much is fstat'ed and
 /// mapped instead. With a cap, one fstat decides before anything is read. O_NONBLOCK makes
 /// opening a FIFO return at once, should a regular file become one after the listing.
-pub fn read_file<'a>(
+pub(crate) fn read_file<'a>(
     path: &Path,
     max_size: Option<u64>,
     buf: &'a mut Vec<u8>,

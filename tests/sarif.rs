@@ -3,9 +3,7 @@
 //! scanning needs: rules for what fired, repository-relative URIs, regions, fingerprints that
 //! do not depend on line numbers, and no secret in the log.
 
-mod sarifutil;
-
-use sarifutil::*;
+use crate::util::*;
 use serde_json::Value;
 
 const SRCROOT: &str = "%SRCROOT%";
@@ -21,7 +19,7 @@ fn a_file_scan_is_a_valid_log_for_github() {
     sb.write("docs/notes.md", &notes);
     sb.write("clean.txt", "nothing here\n");
 
-    let out = sb.patrol(&["scan", "--format", "sarif", "."]);
+    let out = sb.run(&["scan", "--format", "sarif", "."]);
     out.expect_code(1);
     assert!(out.stdout.ends_with("}\n"), "pretty JSON and a newline");
     assert!(out.stdout.contains("\n  \"version\": \"2.1.0\""), "pretty");
@@ -32,7 +30,7 @@ fn a_file_scan_is_a_valid_log_for_github() {
         .as_str()
         .unwrap()
         .ends_with("sarif-schema-2.1.0.json"));
-    let run = run(&log);
+    let run = sarif_run(&log);
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "patrol");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
@@ -81,7 +79,7 @@ fn rules_are_listed_only_for_rules_that_fired() {
     sb.write("a.env", format!("T={ghp}\n"));
     sb.write("b.env", format!("U={}\n", token("ghp", 11)));
     let log = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     assert_eq!(rule_ids(&log), ["github.pat.classic"]);
@@ -89,7 +87,7 @@ fn rules_are_listed_only_for_rules_that_fired() {
 
     sb.write("c.env", format!("V={}\n", token("ghu", 12)));
     let log = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     assert_eq!(rule_ids(&log), ["github.app.user", "github.pat.classic"]);
@@ -99,7 +97,7 @@ fn rules_are_listed_only_for_rules_that_fired() {
     }
 
     // What GitHub reads on a rule.
-    let rule = &run(&log)["tool"]["driver"]["rules"][1];
+    let rule = &sarif_run(&log)["tool"]["driver"]["rules"][1];
     assert_eq!(rule["id"], "github.pat.classic");
     assert_eq!(rule["name"], "GitHubPersonalAccessTokenClassic");
     assert!(rule["shortDescription"]["text"]
@@ -125,7 +123,7 @@ fn rules_are_listed_only_for_rules_that_fired() {
     let clean = Sandbox::new();
     clean.write("x.txt", "hello\n");
     let log = clean
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(0)
         .sarif();
     assert!(rule_ids(&log).is_empty());
@@ -143,7 +141,7 @@ fn no_secret_reaches_the_log_unless_asked() {
             .map(|t| format!("key: {t}\n"))
             .collect::<String>(),
     );
-    let out = sb.patrol(&["scan", "--format", "sarif", "."]);
+    let out = sb.run(&["scan", "--format", "sarif", "."]);
     out.expect_code(1);
     let log = out.sarif();
     let strings = all_strings(&log);
@@ -175,7 +173,7 @@ fn no_secret_reaches_the_log_unless_asked() {
         .unwrap()
         .starts_with("GitHub personal access token (classic)"));
 
-    let out = sb.patrol(&["scan", "--format", "sarif", "--show-secrets", "."]);
+    let out = sb.run(&["scan", "--format", "sarif", "--show-secrets", "."]);
     let log = out.expect_code(1).sarif();
     for t in &tokens {
         let r = result_for(&log, t);
@@ -204,7 +202,7 @@ fn uris_are_relative_to_the_root_and_percent_encoded() {
     let root = sb.root().to_str().unwrap().to_string();
     for arg in [".", "./", "sub/..", root.as_str()] {
         let log = sb
-            .patrol(&["scan", "--format", "sarif", arg])
+            .run(&["scan", "--format", "sarif", arg])
             .expect_code(1)
             .sarif();
         for (t, encoded) in &want {
@@ -216,7 +214,7 @@ fn uris_are_relative_to_the_root_and_percent_encoded() {
 
     // From a subdirectory, paths are relative to where patrol runs.
     let log = sb
-        .patrol_in(&sb.root().join("sub"), &["scan", "--format", "sarif", "."])
+        .run_at(&sb.root().join("sub"), &["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     assert_eq!(uri(&result_for(&log, &want[1].0)), "x%3Ay.env");
@@ -227,7 +225,7 @@ fn uris_are_relative_to_the_root_and_percent_encoded() {
     let t = token("ghp", 40);
     std::fs::write(&outside, format!("TOKEN={t}\n")).unwrap();
     let log = sb
-        .patrol(&["scan", "--format", "sarif", "../elsewhere"])
+        .run(&["scan", "--format", "sarif", "../elsewhere"])
         .expect_code(1)
         .sarif();
     let r = result_for(&log, &t);
@@ -238,7 +236,7 @@ fn uris_are_relative_to_the_root_and_percent_encoded() {
     // Standard input: a placeholder path, described.
     let t = token("ghp", 41);
     let log = sb
-        .patrol_stdin(
+        .run_stdin(
             &["scan", "--format", "sarif", "-"],
             format!("x={t}\n").as_bytes(),
         )
@@ -265,7 +263,7 @@ fn regions_count_characters_from_one() {
     sb.write("start.txt", &text2);
 
     let log = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     let region = location(&result_for(&log, &t))["region"].clone();
@@ -293,7 +291,7 @@ fn fingerprints_survive_moving_the_line() {
     sb.write("app.env", format!("A=1\nTOKEN={t}\nB=2\n"));
     sb.write("other.env", format!("X={other}\n"));
     let before = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     let r1 = result_for(&before, &t);
@@ -304,7 +302,7 @@ fn fingerprints_survive_moving_the_line() {
         format!("# new header\n\n\n\nA=100\n   TOKEN={t}   \nC=3\n"),
     );
     let after = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     let r2 = result_for(&after, &t);
@@ -325,7 +323,7 @@ fn fingerprints_survive_moving_the_line() {
     // The same secret in another file is another alert; twice in one file, two alerts.
     sb.write("copy.env", format!("TOKEN={t}\n\nAGAIN={t}\n"));
     let log = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     let fps: Vec<(String, String)> = results(&log)
@@ -353,7 +351,7 @@ fn fingerprints_survive_moving_the_line() {
 #[test]
 fn history_findings_carry_their_commit() {
     let sb = Sandbox::new();
-    sb.git_init();
+    sb.init_repo();
     let leaked = token("ghp", 70);
     let in_message = token("gho", 71);
     let dangling = token("ghu", 72);
@@ -361,6 +359,7 @@ fn history_findings_carry_their_commit() {
     sb.write("README.md", "hello\n");
     sb.write("secrets/app.env", format!("A=1\nTOKEN={leaked}\n"));
     sb.git(&["add", "."]);
+    sb.set_clock(1_700_000_000);
     sb.git(&["commit", "-q", "-m", "Add app settings"]);
     let first = sb.git(&["rev-parse", "HEAD"]);
     let blob = sb.git(&["rev-parse", "HEAD:secrets/app.env"]);
@@ -379,7 +378,7 @@ fn history_findings_carry_their_commit() {
     let loose = sb.git(&["hash-object", "-w", "tmp.txt"]);
     std::fs::remove_file(sb.root().join("tmp.txt")).unwrap();
 
-    let out = sb.patrol(&["scan", "--git", "--format", "sarif", "."]);
+    let out = sb.run(&["scan", "--git", "--format", "sarif", "."]);
     out.expect_code(1);
     let log = out.sarif();
     let strings = all_strings(&log);
@@ -434,7 +433,7 @@ fn history_findings_carry_their_commit() {
     // Asked for: the secret in full; commit summaries stay redacted (they are provenance,
     // shown beside other findings too).
     let log = sb
-        .patrol(&["scan", "--git", "--format", "sarif", "--show-secrets", "."])
+        .run(&["scan", "--git", "--format", "sarif", "--show-secrets", "."])
         .expect_code(1)
         .sarif();
     let r = result_for(&log, &in_message);
@@ -445,7 +444,7 @@ fn history_findings_carry_their_commit() {
 #[test]
 fn staged_paths_are_relative_to_the_repository_root() {
     let sb = Sandbox::new();
-    sb.git_init();
+    sb.init_repo();
     sb.write("README.md", "hello\n");
     sb.git(&["add", "."]);
     sb.git(&["commit", "-q", "-m", "init"]);
@@ -453,7 +452,7 @@ fn staged_paths_are_relative_to_the_repository_root() {
     sb.write("deep/er dir/x.env", format!("\tT={t}\n"));
     sb.git(&["add", "."]);
     let log = sb
-        .patrol_in(
+        .run_at(
             &sb.root().join("deep"),
             &["scan", "--staged", "--format", "sarif"],
         )
@@ -470,11 +469,11 @@ fn a_read_error_is_a_tool_notification() {
     let sb = Sandbox::new();
     let t = token("ghp", 80);
     sb.write("a.env", format!("T={t}\n"));
-    let out = sb.patrol(&["scan", "--format", "sarif", "a.env", "missing.env"]);
+    let out = sb.run(&["scan", "--format", "sarif", "a.env", "missing.env"]);
     out.expect_code(2);
     let log = out.sarif();
     assert_eq!(results(&log).len(), 1, "findings are still reported");
-    let inv = &run(&log)["invocations"][0];
+    let inv = &sarif_run(&log)["invocations"][0];
     assert_eq!(inv["executionSuccessful"], false);
     assert_eq!(inv["exitCode"], 2);
     let notes = inv["toolExecutionNotifications"].as_array().unwrap();
@@ -492,7 +491,7 @@ fn the_schema_check_catches_mistakes() {
     let sb = Sandbox::new();
     sb.write("a.env", format!("T={}\n", token("ghp", 90)));
     let good = sb
-        .patrol(&["scan", "--format", "sarif", "."])
+        .run(&["scan", "--format", "sarif", "."])
         .expect_code(1)
         .sarif();
     let r = "/runs/0/results/0";

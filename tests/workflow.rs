@@ -1,11 +1,9 @@
 //! Team and CI workflow, through the real binary on real repositories: the README's CI recipes
 //! run exactly as written, baselines (format, merging, every mode), and `.patrol.toml`.
 
-mod gitutil;
-
 use std::path::{Path, PathBuf};
 
-use gitutil::{fingerprint, token, Repo, Run};
+use crate::util::*;
 use serde_json::Value;
 
 const README: &str = include_str!("../README.md");
@@ -32,7 +30,7 @@ fn patrol_commands(yaml: &str) -> Vec<String> {
 }
 
 /// Runs `command` with `sh -c` in the repository, with patrol first on PATH.
-fn run_shell(repo: &Repo, command: &str, env: &[(&str, &str)]) -> Run {
+fn run_shell(repo: &Sandbox, command: &str, env: &[(&str, &str)]) -> Run {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_patrol"));
     let path = format!(
         "{}:{}",
@@ -44,18 +42,13 @@ fn run_shell(repo: &Repo, command: &str, env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("sh runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_command(cmd, None, RUN_LIMIT)
 }
 
 /// A repository whose main branch already carries an old token, and a pull request on top:
 /// returns (repo, base, head of a PR adding `new_token` or nothing).
-fn pull_request(old: &str, new_token: Option<&str>) -> (Repo, String, String) {
-    let r = Repo::new();
+fn pull_request(old: &str, new_token: Option<&str>) -> (Sandbox, String, String) {
+    let r = Sandbox::repo();
     r.write("config/old.env", format!("LEGACY={old}\n"));
     r.write("src/lib.rs", "pub fn f() {}\n");
     let base = r.commit("main");
@@ -153,11 +146,11 @@ fn baseline_lines(path: &Path) -> Vec<String> {
 
 #[test]
 fn baseline_file_is_sorted_secret_free_and_has_no_line_numbers() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     let (a, b) = (token("ghp", 10), token("ghu", 11));
     r.write("z.env", format!("\n\nA={a}\n"));
     r.write("a.env", format!("B={b}\n"));
-    r.patrol(&["baseline"]).expect_code(0);
+    r.run(&["baseline"]).expect_code(0);
     let lines = baseline_lines(&r.root().join(".patrol-baseline"));
     assert!(lines[0].starts_with('#'));
     let mut want = vec![
@@ -171,7 +164,7 @@ fn baseline_file_is_sorted_secret_free_and_has_no_line_numbers() {
 
     // Regenerating gives the same bytes: nothing run-dependent (time, line, order) in it.
     r.write("z.env", format!("moved down\n\n\n\nA={a}\n"));
-    r.patrol(&["baseline"]).expect_code(0);
+    r.run(&["baseline"]).expect_code(0);
     assert_eq!(
         std::fs::read_to_string(r.root().join(".patrol-baseline")).unwrap(),
         text
@@ -180,11 +173,11 @@ fn baseline_file_is_sorted_secret_free_and_has_no_line_numbers() {
 
 #[test]
 fn baseline_reports_only_new_secrets_and_survives_moves() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     let old = token("ghp", 20);
     r.write("app/settings.py", format!("TOKEN = \"{old}\"\n"));
-    r.patrol(&["baseline"]).expect_code(0);
-    r.patrol(&["scan", "--baseline", ".patrol-baseline", "--format", "json"])
+    r.run(&["baseline"]).expect_code(0);
+    r.run(&["scan", "--baseline", ".patrol-baseline", "--format", "json"])
         .expect_code(0);
 
     // The line moves and the file is renamed: still baselined.
@@ -193,7 +186,7 @@ fn baseline_reports_only_new_secrets_and_survives_moves() {
         "config/settings.py",
         format!("# moved\n\nTOKEN = \"{old}\"\n"),
     );
-    let run = r.patrol(&["scan", "--baseline", ".patrol-baseline", "--format", "json"]);
+    let run = r.run(&["scan", "--baseline", ".patrol-baseline", "--format", "json"]);
     run.expect_code(0);
     assert_eq!(run.summary()["baselined"], 1, "{run}");
 
@@ -203,7 +196,7 @@ fn baseline_reports_only_new_secrets_and_survives_moves() {
         "config/settings.py",
         format!("# moved\n\nTOKEN = \"{old}\"; OTHER = \"{new}\"\n"),
     );
-    let run = r.patrol(&["scan", "--baseline", ".patrol-baseline", "--format", "json"]);
+    let run = r.run(&["scan", "--baseline", ".patrol-baseline", "--format", "json"]);
     run.expect_code(1);
     let f = run.findings();
     assert_eq!(f.len(), 1, "{run}");
@@ -212,19 +205,19 @@ fn baseline_reports_only_new_secrets_and_survives_moves() {
 
 #[test]
 fn unused_baseline_entries_are_listed_on_request() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     let (a, b) = (token("ghp", 30), token("ghp", 31));
     r.write("a.env", format!("A={a}\n"));
     r.write("b.env", format!("B={b}\n"));
-    r.patrol(&["baseline"]).expect_code(0);
+    r.run(&["baseline"]).expect_code(0);
     std::fs::remove_file(r.root().join("b.env")).unwrap();
-    let run = r.patrol(&["scan", "--baseline", ".patrol-baseline", "--format", "json"]);
+    let run = r.run(&["scan", "--baseline", ".patrol-baseline", "--format", "json"]);
     run.expect_code(0);
     assert!(
         run.summary()["baseline_unused"].is_null(),
         "only on request"
     );
-    let run = r.patrol(&[
+    let run = r.run(&[
         "scan",
         "--baseline",
         ".patrol-baseline",
@@ -242,65 +235,63 @@ fn unused_baseline_entries_are_listed_on_request() {
 
 #[test]
 fn baselines_added_on_two_branches_merge_without_conflict() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     let t0 = token("ghp", 40);
     r.write("base.env", format!("T={t0}\n"));
-    r.patrol(&["baseline"]).expect_code(0);
+    r.run(&["baseline"]).expect_code(0);
     r.commit("baseline");
     r.git(&["checkout", "-q", "-b", "left"]);
     r.write("left.env", format!("T={}\n", token("ghp", 41)));
-    r.patrol(&["baseline"]).expect_code(0);
+    r.run(&["baseline"]).expect_code(0);
     r.commit("left");
     r.git(&["checkout", "-q", "main"]);
     r.git(&["checkout", "-q", "-b", "right"]);
     r.write("right.env", format!("T={}\n", token("ghp", 42)));
-    r.patrol(&["baseline"]).expect_code(0);
+    r.run(&["baseline"]).expect_code(0);
     r.commit("right");
     let merge = r.try_git(&["merge", "-q", "--no-edit", "left"]);
     assert_eq!(merge.code, 0, "baseline merge conflicted:\n{merge}");
     // The merged file covers all three.
-    r.patrol(&["scan", "--baseline", ".patrol-baseline"])
+    r.run(&["scan", "--baseline", ".patrol-baseline"])
         .expect_code(0);
 }
 
 #[test]
 fn baseline_works_in_staged_history_and_range_modes() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     let old = token("ghs", 50);
     r.write("ci.env", format!("T={old}\n"));
     let base = r.commit("old token");
-    r.patrol(&["baseline", "--git"]).expect_code(0);
+    r.run(&["baseline", "--git"]).expect_code(0);
     let file = ".patrol-baseline";
-    r.patrol(&["scan", "--git", "--baseline", file])
-        .expect_code(0);
+    r.run(&["scan", "--git", "--baseline", file]).expect_code(0);
 
     // The same old token re-added in a new commit: known, not reported by the range scan.
     r.write("other.env", format!("COPY={old}\n"));
     r.git(&["add", "other.env"]);
-    r.patrol(&["scan", "--staged", "--baseline", file])
+    r.run(&["scan", "--staged", "--baseline", file])
         .expect_code(0);
-    r.patrol(&["scan", "--staged"]).expect_code(1);
+    r.run(&["scan", "--staged"]).expect_code(1);
     r.commit("again");
     let range = format!("{base}..HEAD");
-    r.patrol(&["scan", "--range", &range, "--baseline", file])
+    r.run(&["scan", "--range", &range, "--baseline", file])
         .expect_code(0);
-    r.patrol(&["scan", "--range", &range]).expect_code(1);
+    r.run(&["scan", "--range", &range]).expect_code(1);
     // A new one is reported in every mode.
     let new = token("ghs", 51);
     r.write("new.env", format!("T={new}\n"));
     r.git(&["add", "new.env"]);
-    r.patrol(&["scan", "--staged", "--baseline", file])
+    r.run(&["scan", "--staged", "--baseline", file])
         .expect_code(1);
     r.commit("new");
-    r.patrol(&["scan", "--range", &range, "--baseline", file])
+    r.run(&["scan", "--range", &range, "--baseline", file])
         .expect_code(1);
-    r.patrol(&["scan", "--git", "--baseline", file])
-        .expect_code(1);
+    r.run(&["scan", "--git", "--baseline", file]).expect_code(1);
 }
 
 #[test]
 fn config_file_is_found_from_a_subdirectory_and_applies_in_every_mode() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     let (vendored, allowed, real) = (token("ghp", 60), token("ghp", 61), token("ghp", 62));
     r.write("vendor/lib/x.js", format!("k='{vendored}'\n"));
     r.write("test/fixture.env", format!("T={allowed}\n"));
@@ -321,7 +312,7 @@ fn config_file_is_found_from_a_subdirectory_and_applies_in_every_mode() {
         if args.contains(&"--staged") {
             r.git(&["add", "-A"]);
         }
-        let run = r.patrol_at(&sub, &args);
+        let run = r.run_at(&sub, &args);
         run.expect_code(1);
         let f = run.findings(); // the config's `format = "json"` applies
         assert_eq!(f.len(), 1, "{args:?}\n{run}");
@@ -333,18 +324,18 @@ fn config_file_is_found_from_a_subdirectory_and_applies_in_every_mode() {
         );
     }
     r.commit("all");
-    let run = r.patrol_at(&sub, &["scan", "--git"]);
+    let run = r.run_at(&sub, &["scan", "--git"]);
     run.expect_code(1);
     assert_eq!(run.findings().len(), 1, "{run}");
     assert_eq!(run.summary()["allowed_by_config"], 2, "{run}");
     // --format on the command line wins over the file.
-    let run = r.patrol_at(&sub, &["scan", "--git", "--format", "jsonl"]);
+    let run = r.run_at(&sub, &["scan", "--git", "--format", "jsonl"]);
     assert_eq!(run.stdout.lines().count(), 1, "{run}");
 }
 
 #[test]
 fn config_file_errors_name_the_file_the_key_and_the_expectation() {
-    let r = Repo::new();
+    let r = Sandbox::repo();
     for (text, want) in [
         ("colour = true\n", "unknown field `colour`"),
         ("max_file_size = \"huge\"\n", "key `max_file_size`"),
@@ -356,17 +347,17 @@ fn config_file_errors_name_the_file_the_key_and_the_expectation() {
         ("github_api = \"http://example.com\"\n", "key `github_api`"),
     ] {
         r.write(".patrol.toml", text);
-        let run = r.patrol(&["scan"]);
+        let run = r.run(&["scan"]);
         run.expect_code(2);
         assert!(run.stderr.contains(".patrol.toml"), "{text}\n{run}");
         assert!(run.stderr.contains(want), "{text}: want {want:?}\n{run}");
     }
     // --config names another file; rules can be disabled there.
-    let other = r.sibling("team.toml");
+    let other = r.outside("team.toml");
     std::fs::write(&other, "disable_rules = [\"github.pat.classic\"]\n").unwrap();
     std::fs::remove_file(r.root().join(".patrol.toml")).unwrap();
     r.write("a.env", format!("T={}\n", token("ghp", 70)));
-    r.patrol(&["scan"]).expect_code(1);
-    r.patrol(&["scan", "--config", other.to_str().unwrap()])
+    r.run(&["scan"]).expect_code(1);
+    r.run(&["scan", "--config", other.to_str().unwrap()])
         .expect_code(0);
 }

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use patrol::finding::{Origin, Validation};
-use patrol::matcher::{ScanOptions, Scanner};
+use patrol::scan::{ScanOptions, Scanner};
 
 fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();

@@ -5,15 +5,14 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::text::render_secret;
-use super::Outcome;
-use crate::config::ReportConfig;
+use super::ReportOptions;
 use crate::finding::{Finding, Origin};
+use crate::scan::Outcome;
 
 /// Format version of the JSON document; bumped only on incompatible changes.
-pub const JSON_VERSION: u32 = 1;
+pub(crate) const JSON_VERSION: u32 = 1;
 
-pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
+pub(crate) fn finding_value(f: &Finding, show_secrets: bool) -> Value {
     let details: Map<String, Value> = f
         .details
         .iter()
@@ -26,7 +25,7 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
         "line": f.line,
         "column": f.column,
         "offset": f.offset,
-        "secret": render_secret(f, show_secrets),
+        "secret": f.secret.shown(show_secrets),
         "redacted": !show_secrets,
         "fingerprint": f.fingerprint.as_str(),
         "validation": f.validation.as_str(),
@@ -82,11 +81,15 @@ fn summary_value(o: &Outcome) -> Value {
         "baselined": o.baselined,
         "baseline_unused": o.baseline_unused.as_ref().map(|u| u.iter().map(|e| json!({"fingerprint": e.fingerprint, "rule": e.rule, "path": e.path})).collect::<Vec<_>>()),
         "commits_in_range": o.commits,
-        "exit_code": o.exit_code(),
+        "exit_code": o.status().code(),
     })
 }
 
-pub fn write_document(out: &mut dyn Write, o: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+pub(crate) fn write_document(
+    out: &mut dyn Write,
+    o: &Outcome,
+    cfg: &ReportOptions,
+) -> io::Result<()> {
     let doc = json!({
         "version": JSON_VERSION,
         "tool": {"name": "patrol", "version": env!("CARGO_PKG_VERSION")},
@@ -97,7 +100,7 @@ pub fn write_document(out: &mut dyn Write, o: &Outcome, cfg: &ReportConfig) -> i
     writeln!(out)
 }
 
-pub fn write_lines(out: &mut dyn Write, o: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+pub(crate) fn write_lines(out: &mut dyn Write, o: &Outcome, cfg: &ReportOptions) -> io::Result<()> {
     for f in &o.findings {
         serde_json::to_writer(&mut *out, &finding_value(f, cfg.show_secrets))?;
         writeln!(out)?;

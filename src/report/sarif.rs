@@ -3,7 +3,8 @@
 //! location and a fingerprint that survives lines moving.
 //!
 //! Secrets stay out of the log: no message, snippet or property holds any part of one unless
-//! `--show-secrets` (then the message and `properties.secret` hold it in full). A result names
+//! `--show-secrets` (then the message and `properties.secret` hold it in full). Strings from
+//! the repository or a server reach this writer already redacted (`scan::redact`). A result names
 //! its secret by the first 12 hex digits of its fingerprint; `properties.fingerprint` has it
 //! whole, as in the JSON report and baselines.
 //!
@@ -24,60 +25,51 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::Outcome;
-use crate::config::ReportConfig;
+use super::ReportOptions;
 use crate::finding::{Finding, Origin, Validation};
+use crate::scan::Outcome;
 
 /// The tool's home page, for `tool.driver.informationUri`.
 const INFORMATION_URI: &str = "https://github.com/patrol-scanner/patrol";
 
 /// The schema the log declares: the OASIS standard's (2.1.0 with errata 01).
-pub const SARIF_SCHEMA: &str =
+pub(crate) const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The base every relative artifact URI is resolved against: the repository root.
-pub const SRCROOT: &str = "%SRCROOT%";
+pub(crate) const SRCROOT: &str = "%SRCROOT%";
 
 /// Key of the result fingerprint in `partialFingerprints`. Bump the version whenever the way
 /// the value is computed changes, so that old and new values are never compared.
-pub const FINGERPRINT_KEY: &str = "patrolSecretHash/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "patrolSecretHash/v1";
 
 /// GitHub's scale (0.0 to 10.0; 9.0 and over is "critical"). A leaked credential is usable by
 /// whoever reads it.
 const SECURITY_SEVERITY: &str = "9.0";
 
-pub fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document(outcome, cfg.show_secrets))?;
     writeln!(out)
 }
 
 /// The whole SARIF log for `outcome`.
-pub fn document(outcome: &Outcome, show_secrets: bool) -> Value {
+pub(crate) fn document(outcome: &Outcome, show_secrets: bool) -> Value {
     // Rules that fired, by id (a stable order); a result points at its rule by index.
     let mut fired: BTreeMap<&str, &str> = BTreeMap::new();
     for f in &outcome.findings {
         fired.entry(f.rule.as_str()).or_insert(f.rule_name.as_str());
     }
     let index: BTreeMap<&str, usize> = fired.keys().enumerate().map(|(i, id)| (*id, i)).collect();
-    let descriptions = builtin_descriptions();
     let rules: Vec<Value> = fired
         .iter()
-        .map(|(id, name)| rule_descriptor(id, name, descriptions.get(*id).map(String::as_str)))
+        .map(|(id, name)| {
+            let description = outcome
+                .rule(id)
+                .map(|r| r.description.as_str())
+                .filter(|d| !d.is_empty());
+            rule_descriptor(id, name, description)
+        })
         .collect();
-
-    // Commit summaries are repository text and may hold a secret (one found in that commit's
-    // message): every reported secret is masked in them, unless secrets are shown.
-    let mut mask: Vec<(&str, String)> = Vec::new();
-    if !show_secrets {
-        for f in &outcome.findings {
-            let s = f.secret.expose();
-            if !s.is_empty() && !mask.iter().any(|(m, _)| *m == s) {
-                mask.push((s, format!("[secret {}]", short_fingerprint(f))));
-            }
-        }
-        // Longest first, so that a secret containing another is masked whole.
-        mask.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
-    }
 
     // The same secret more than once at one location: GitHub's convention (`hash:n`) numbers
     // the occurrences, so that each stays its own alert.
@@ -91,7 +83,7 @@ pub fn document(outcome: &Outcome, show_secrets: bool) -> Value {
                 .entry((f.fingerprint.as_str().to_string(), loc.uri.clone()))
                 .or_insert(0);
             *n += 1;
-            result(f, index[f.rule.as_str()], &loc, *n, show_secrets, &mask)
+            result(f, index[f.rule.as_str()], &loc, *n, show_secrets)
         })
         .collect();
 
@@ -107,7 +99,7 @@ pub fn document(outcome: &Outcome, show_secrets: bool) -> Value {
         .collect();
     let mut invocation = json!({
         "executionSuccessful": outcome.errors.is_empty(),
-        "exitCode": outcome.exit_code(),
+        "exitCode": outcome.status().code(),
     });
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
@@ -133,32 +125,6 @@ fn driver(rules: Vec<Value>) -> Value {
         "informationUri": INFORMATION_URI,
         "rules": rules,
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rules
-// ---------------------------------------------------------------------------------------------
-
-/// Rule id to description, for the built-in rules (read from their TOML, nothing compiled).
-/// Findings carry a rule's id and name only; a user rule gets a generic description.
-fn builtin_descriptions() -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    for src in crate::rules::builtin_sources() {
-        let Ok(file) = toml::from_str::<crate::rules::syntax::RuleFile>(&src.text) else {
-            continue;
-        };
-        for rule in file.rules {
-            let id = rule.get("id").and_then(|v| v.as_str());
-            let desc = rule.get("description").and_then(|v| v.as_str());
-            if let (Some(id), Some(desc)) = (id, desc) {
-                let desc = desc.split_whitespace().collect::<Vec<_>>().join(" ");
-                if !desc.is_empty() {
-                    map.insert(id.to_string(), desc);
-                }
-            }
-        }
-    }
-    map
 }
 
 fn rule_descriptor(id: &str, name: &str, description: Option<&str>) -> Value {
@@ -249,17 +215,12 @@ fn pascal_case(name: &str) -> String {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Results
-// ---------------------------------------------------------------------------------------------
-
 fn result(
     f: &Finding,
     rule_index: usize,
     loc: &Location,
     occurrence: usize,
     show_secrets: bool,
-    mask: &[(&str, String)],
 ) -> Value {
     let level = if f.validation.is_valid() {
         "error"
@@ -306,9 +267,9 @@ fn result(
             p.commit.as_ref().map_or(Value::Null, |c| {
                 json!({
                     "id": c.id,
-                    "author": masked(&c.author, mask),
+                    "author": c.author,
                     "date": c.date,
-                    "summary": masked(&c.summary, mask),
+                    "summary": c.summary,
                 })
             }),
         );
@@ -317,21 +278,17 @@ fn result(
         props.insert("unreachable".into(), json!(p.unreachable));
     }
     if let Some(v) = &f.verification {
-        let mut v = v.to_json();
-        if let Some(Value::String(reason)) = v.get_mut("reason") {
-            *reason = masked(reason, mask);
-        }
-        props.insert("verification".into(), v);
+        props.insert("verification".into(), v.to_json());
     }
     if show_secrets {
-        props.insert("secret".into(), json!(f.secret.expose()));
+        props.insert("secret".into(), json!(f.secret.shown(true)));
     }
 
     json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": level,
-        "message": {"text": masked(&message(f, show_secrets), mask)},
+        "message": {"text": message(f, show_secrets)},
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {FINGERPRINT_KEY: result_fingerprint(f, &loc.uri, occurrence)},
         "properties": props,
@@ -389,7 +346,7 @@ fn message(f: &Finding, show_secrets: bool) -> String {
         let _ = write!(m, " Liveness: {}.", v.summary());
     }
     if show_secrets {
-        let _ = write!(m, " Secret: {}", f.secret.expose());
+        let _ = write!(m, " Secret: {}", f.secret.shown(true));
     }
     m
 }
@@ -400,17 +357,6 @@ fn short_fingerprint(f: &Finding) -> String {
     let fp = f.fingerprint.as_str();
     let hex = fp.strip_prefix("sha256:").unwrap_or(fp);
     format!("sha256:{}", &hex[..hex.len().min(12)])
-}
-
-/// `text` with every secret of `mask` replaced.
-fn masked(text: &str, mask: &[(&str, String)]) -> String {
-    let mut t = text.to_string();
-    for (secret, with) in mask {
-        if t.contains(secret) {
-            t = t.replace(secret, with);
-        }
-    }
-    t
 }
 
 /// Where the secret is: 1-based lines, 1-based columns in characters (the run's `columnKind`),
@@ -453,10 +399,6 @@ fn result_fingerprint(f: &Finding, uri: &str, occurrence: usize) -> String {
     let _ = write!(s, ":{occurrence}");
     s
 }
-
-// ---------------------------------------------------------------------------------------------
-// Locations
-// ---------------------------------------------------------------------------------------------
 
 struct Location {
     /// A valid URI reference.
@@ -644,14 +586,5 @@ mod tests {
             placeholder("commit-message", "0123456789abcdef"),
             ".patrol/commit-message/0123456789abcdef"
         );
-    }
-
-    #[test]
-    fn every_builtin_rule_has_a_description() {
-        let d = builtin_descriptions();
-        let set = crate::rules::load_rules(true, &[] as &[&str]).unwrap();
-        for r in &set.rules {
-            assert!(d.contains_key(&r.id), "{}", r.id);
-        }
     }
 }

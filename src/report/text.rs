@@ -16,9 +16,9 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::Outcome;
-use crate::config::ReportConfig;
+use super::ReportOptions;
 use crate::finding::{Finding, Origin};
+use crate::scan::Outcome;
 
 const RED: &str = "\x1b[1;31m";
 const HEADER: &str = "\x1b[1;35m";
@@ -54,7 +54,7 @@ impl Paint {
     }
 }
 
-pub fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportConfig) -> io::Result<()> {
+pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions) -> io::Result<()> {
     let paint = Paint(cfg.color);
     for (i, (path, findings)) in group_by_path(&outcome.findings).iter().enumerate() {
         if i > 0 {
@@ -113,7 +113,7 @@ fn write_finding(
         paint.wrap(GREEN, &loc),
         f.rule_name,
         paint.wrap(CYAN, &format!("[{}]", f.rule)),
-        paint.wrap(RED, &render_secret(f, show_secrets)),
+        paint.wrap(RED, &f.secret.shown(show_secrets)),
         f.validation.as_str(),
     )?;
     // Everything under the finding lines up with its rule name.
@@ -147,7 +147,7 @@ fn write_finding(
         writeln!(out, "{indent}{}", paint.wrap(YELLOW, &line))?;
     }
     if let Some(v) = &f.verification {
-        let colour = if v.status == crate::verify::Status::Live {
+        let colour = if v.status == crate::finding::Status::Live {
             RED
         } else {
             DIM
@@ -241,23 +241,14 @@ fn write_rule_counts(out: &mut dyn Write, findings: &[Finding], paint: &Paint) -
     Ok(())
 }
 
-/// The secret as a report may show it: in full only when asked.
-pub fn render_secret(f: &Finding, show_secrets: bool) -> String {
-    if show_secrets {
-        f.secret.expose().to_string()
-    } else {
-        f.secret.redacted()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Format;
     use crate::finding::{CommitMeta, Provenance, Secret, Validation};
+    use crate::report::Format;
 
-    fn cfg(color: bool, show_secrets: bool) -> ReportConfig {
-        ReportConfig {
+    fn cfg(color: bool, show_secrets: bool) -> ReportOptions {
+        ReportOptions {
             format: Format::Text,
             output: None,
             show_secrets,
@@ -286,7 +277,7 @@ mod tests {
         }
     }
 
-    fn render(outcome: &Outcome, cfg: &ReportConfig) -> String {
+    fn render(outcome: &Outcome, cfg: &ReportOptions) -> String {
         let mut buf = Vec::new();
         write(&mut buf, outcome, cfg).unwrap();
         String::from_utf8(buf).unwrap()

@@ -14,13 +14,13 @@ use super::{Rule, RuleSet, DEFAULT_WINDOW, MAX_WINDOW};
 use crate::validate::Check;
 
 /// A rules file's text and where it came from.
-pub struct RuleSource {
-    pub name: String,
-    pub text: String,
+pub(super) struct RuleSource {
+    pub(super) name: String,
+    pub(super) text: String,
 }
 
 /// The rule files compiled into the binary.
-pub fn builtin_sources() -> Vec<RuleSource> {
+pub(super) fn builtin_sources() -> Vec<RuleSource> {
     [(
         "builtin:github.toml",
         include_str!("../../rules/github.toml"),
@@ -34,7 +34,7 @@ pub fn builtin_sources() -> Vec<RuleSource> {
 }
 
 /// Reads `path` (a file, or a directory of `*.toml`) into sources.
-pub fn read_user_sources(path: &Path) -> Result<Vec<RuleSource>> {
+fn read_user_sources(path: &Path) -> Result<Vec<RuleSource>> {
     let read = |p: &Path| -> Result<RuleSource> {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("cannot read rules file {}", p.display()))?;
@@ -74,7 +74,7 @@ pub fn load_rules(builtins: bool, user_paths: &[impl AsRef<Path>]) -> Result<Rul
 }
 
 /// Parses and compiles sources into one set; ids must be unique across all of them.
-pub fn compile_sources(sources: &[RuleSource]) -> Result<RuleSet> {
+pub(super) fn compile_sources(sources: &[RuleSource]) -> Result<RuleSet> {
     let mut set = RuleSet::default();
     let mut ids = HashSet::new();
     for src in sources {

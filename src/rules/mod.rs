@@ -1,17 +1,17 @@
 //! The rule catalog: rules are data (TOML under `rules/`, embedded at build time, plus the
 //! user's `--rules` files), checked and compiled once into a [`RuleSet`] that every scan shares
-//! by reference.
+//! by reference. Checking rules against their examples needs the whole pipeline, so it lives
+//! above, in `scan::examples`.
 
-mod check;
 mod load;
-pub mod syntax;
+mod syntax;
 
 use regex::bytes::Regex;
 
+use crate::finding::RuleMeta;
 use crate::validate::Check;
 
-pub use check::check_examples;
-pub use load::{builtin_sources, compile_sources, load_rules, RuleSource};
+pub use load::load_rules;
 
 /// A compiled rule. Invariants (checked by [`load_rules`]): `id` is unique in its set,
 /// `keywords` is non-empty and every keyword is at least 3 bytes, `pattern` has a group named
@@ -19,21 +19,21 @@ pub use load::{builtin_sources, compile_sources, load_rules, RuleSource};
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub id: String,
-    pub name: String,
-    pub description: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
     pub keywords: Vec<String>,
     /// Also match keywords in lower case, UPPER case and Capitalised spellings.
-    pub keywords_ignore_case: bool,
-    pub pattern: Regex,
+    pub(crate) keywords_ignore_case: bool,
+    pub(crate) pattern: Regex,
     /// Capture index of the `secret` group in `pattern`.
-    pub secret_group: usize,
-    pub check: Check,
-    pub boundary: bool,
+    pub(crate) secret_group: usize,
+    pub(crate) check: Check,
+    pub(crate) boundary: bool,
     pub window: usize,
-    pub examples: Vec<String>,
-    pub negatives: Vec<String>,
+    pub(crate) examples: Vec<String>,
+    pub(crate) negatives: Vec<String>,
     /// The file the rule came from (`builtin:github.toml` or a user path), for error messages.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 impl Rule {
@@ -60,6 +60,19 @@ impl Rule {
         out
     }
 
+    /// The facts a report shows about this rule.
+    pub(crate) fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            description: self
+                .description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
     /// Whether `text` holds one of the keyword spellings (the prefilter's view).
     pub fn text_has_keyword(&self, text: &[u8]) -> bool {
         self.keyword_spellings()
@@ -69,7 +82,7 @@ impl Rule {
 
     /// Length of the public prefix that redaction may keep: the keyword the secret starts
     /// with, if any (`ghp_`, `github_pat_`), else nothing.
-    pub fn public_prefix_len(&self, secret: &[u8]) -> usize {
+    pub(crate) fn public_prefix_len(&self, secret: &[u8]) -> usize {
         self.keywords
             .iter()
             .map(String::as_bytes)
@@ -81,19 +94,24 @@ impl Rule {
 }
 
 /// Largest `window` a rule may ask for: keeps the work per keyword hit bounded.
-pub const MAX_WINDOW: usize = 64 * 1024;
+pub(crate) const MAX_WINDOW: usize = 64 * 1024;
 
 /// Default bytes searched on each side of a keyword hit.
-pub const DEFAULT_WINDOW: usize = 256;
+pub(crate) const DEFAULT_WINDOW: usize = 256;
 
 /// All rules of one run, in load order (built-ins first).
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
-    pub rules: Vec<Rule>,
+    pub(crate) rules: Vec<Rule>,
 }
 
 impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every rule's report facts, in load order.
+    pub(crate) fn metas(&self) -> Vec<RuleMeta> {
+        self.rules.iter().map(Rule::meta).collect()
     }
 }

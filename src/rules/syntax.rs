@@ -7,7 +7,7 @@ use serde::Deserialize;
 /// A rules file: `[[rules]]` tables and nothing else.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleFile {
+pub(super) struct RuleFile {
     #[serde(default)]
     pub rules: Vec<toml::Value>,
 }
@@ -15,7 +15,7 @@ pub struct RuleFile {
 /// One `[[rules]]` table. See rules/README.md for what each key means.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleSpec {
+pub(super) struct RuleSpec {
     pub id: String,
     pub name: String,
     #[serde(default)]

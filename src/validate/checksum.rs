@@ -17,7 +17,7 @@ const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const CLASSIC_MIN_TAIL: usize = 36;
 
 /// The 6-character base62 check GitHub appends to a classic token's body.
-pub fn github_classic_check(body: &[u8]) -> [u8; 6] {
+pub(crate) fn github_classic_check(body: &[u8]) -> [u8; 6] {
     let mut n = crc32fast::hash(body);
     let mut out = [b'0'; 6];
     // 62^6 > 2^32, so six digits always suffice; unused leading digits stay '0'.
@@ -32,7 +32,7 @@ pub fn github_classic_check(body: &[u8]) -> [u8; 6] {
 /// its length. Tries the whole run first, then shorter ones, so that a token with text glued to
 /// its end (`ghp_…` followed by more letters) is still proved. Returns `None` if no length of at
 /// least 36 characters after the `_` passes.
-pub fn github_classic_token_len(candidate: &[u8]) -> Option<usize> {
+pub(crate) fn github_classic_token_len(candidate: &[u8]) -> Option<usize> {
     let underscore = memchr::memchr(b'_', candidate)?;
     let tail = &candidate[underscore + 1..];
     if tail.len() < CLASSIC_MIN_TAIL {
@@ -45,7 +45,7 @@ pub fn github_classic_token_len(candidate: &[u8]) -> Option<usize> {
 }
 
 /// The 8-character base32 check of a fine-grained PAT, computed over its first 77 characters.
-pub fn github_fine_grained_check(first77: &[u8]) -> [u8; 8] {
+pub(crate) fn github_fine_grained_check(first77: &[u8]) -> [u8; 8] {
     let digest = Sha256::digest(first77);
     // 8 base32 characters are exactly 40 bits: the first 5 bytes of the digest.
     let mut bits = digest[..5]
@@ -60,7 +60,7 @@ pub fn github_fine_grained_check(first77: &[u8]) -> [u8; 8] {
 }
 
 /// Whether `token` is a 93-character `github_pat_` token whose check matches.
-pub fn github_fine_grained_valid(token: &[u8]) -> bool {
+pub(crate) fn github_fine_grained_valid(token: &[u8]) -> bool {
     token.len() == 93
         && token.starts_with(b"github_pat_")
         && github_fine_grained_check(&token[..77]) == token[77..85]

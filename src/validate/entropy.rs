@@ -3,7 +3,7 @@
 //! numbers; placeholders (`0000…`, `1234567890abcdef…`, `deadbeef…`) do not.
 
 /// Whether a hex secret (optionally `v1.`-prefixed) looks randomly generated.
-pub fn credible_hex(candidate: &[u8]) -> bool {
+pub(crate) fn credible_hex(candidate: &[u8]) -> bool {
     let hex = candidate.strip_prefix(b"v1.").unwrap_or(candidate);
     if hex.is_empty() || !hex.iter().all(u8::is_ascii_hexdigit) {
         return false;

@@ -8,13 +8,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 
+use crate::finding::format_unix_utc;
+
 /// An ES256 signature (64 bytes) is 86 base64url characters; anything much shorter is not a
 /// signature GitHub made.
 const MIN_SIGNATURE_LEN: usize = 40;
 
 /// Decodes a stateless `ghs_` token. Returns the details for the report (app id, expiry, issue
 /// time, issuer), or `None` if the structure is not a JWT.
-pub fn decode_stateless_ghs(candidate: &[u8]) -> Option<Vec<(String, String)>> {
+pub(crate) fn decode_stateless_ghs(candidate: &[u8]) -> Option<Vec<(String, String)>> {
     let rest = candidate.strip_prefix(b"ghs_")?;
     let underscore = memchr::memchr(b'_', rest)?;
     let (app_id, jwt) = (&rest[..underscore], &rest[underscore + 1..]);
@@ -59,28 +61,6 @@ fn decode_object(part: &[u8]) -> Option<serde_json::Map<String, Value>> {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time, without a date library (days-to-civil algorithm
-/// from Howard Hinnant's date paper).
-pub fn format_unix_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,11 +103,5 @@ mod tests {
         for b in bad {
             assert!(decode_stateless_ghs(b.as_bytes()).is_none(), "{b}");
         }
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(format_unix_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_unix_utc(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -2,15 +2,15 @@
 //! found is a real token of its format. Checksums where the format has one
 //! ([`checksum`]), structure and entropy where it does not ([`jwt`], [`entropy`]).
 
-pub mod checksum;
-pub mod entropy;
-pub mod jwt;
+pub(crate) mod checksum;
+pub(crate) mod entropy;
+pub(crate) mod jwt;
 
 use crate::finding::Validation;
 
 /// The offline check a rule asks for; named in rule files by [`Check::name`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
+pub(crate) enum Check {
     /// No offline check: every match is reported as `structure-valid`.
     None,
     /// GitHub classic tokens: CRC-32 of the body, base62, 6 characters at the end.
@@ -24,7 +24,7 @@ pub enum Check {
 }
 
 impl Check {
-    pub const ALL: [Check; 5] = [
+    pub(crate) const ALL: [Check; 5] = [
         Check::None,
         Check::GithubCrc32,
         Check::GithubPatSha256,
@@ -32,7 +32,7 @@ impl Check {
         Check::HexEntropy,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Check::None => "none",
             Check::GithubCrc32 => "github-crc32",
@@ -42,21 +42,21 @@ impl Check {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Check> {
+    pub(crate) fn from_name(name: &str) -> Option<Check> {
         Check::ALL.into_iter().find(|c| c.name() == name)
     }
 
     /// Whether a passing check proves the token by itself. Where it does, the matcher needs no
     /// word boundary around the token: text glued to a checksum-valid token does not make it
     /// any less a leak.
-    pub fn is_checksum(self) -> bool {
+    pub(crate) fn is_checksum(self) -> bool {
         matches!(self, Check::GithubCrc32 | Check::GithubPatSha256)
     }
 }
 
 /// The result of validating one candidate.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     pub validation: Validation,
     /// Length of the token within the candidate. A checksum can prove that only a prefix of the
     /// matched run is the token (text glued to its end); the finding then covers that prefix.
@@ -66,7 +66,7 @@ pub struct Verdict {
 }
 
 /// Validates `candidate` (the bytes of the rule's `secret` group) with `check`.
-pub fn validate(check: Check, candidate: &[u8]) -> Verdict {
+pub(crate) fn validate(check: Check, candidate: &[u8]) -> Verdict {
     let plain = |validation| Verdict {
         validation,
         len: candidate.len(),

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::Verification;
 
-pub struct Cache {
+pub(super) struct Cache {
     ttl: Duration,
     /// fingerprint -> (checked at, unix seconds; verdict)
     entries: BTreeMap<String, (u64, Verification)>,
@@ -24,7 +24,7 @@ fn now() -> u64 {
 
 impl Cache {
     /// Loads `path`; a missing or unreadable file is an empty cache (it is only a cache).
-    pub fn load(path: &Path, ttl: Duration) -> Cache {
+    pub(super) fn load(path: &Path, ttl: Duration) -> Cache {
         let mut entries = BTreeMap::new();
         if let Some(Value::Object(map)) = std::fs::read(path)
             .ok()
@@ -44,19 +44,19 @@ impl Cache {
 
     /// A fresh verdict for `fingerprint`. `unknown` verdicts are never reused: the next run
     /// should try again.
-    pub fn get(&self, fingerprint: &str) -> Option<Verification> {
+    pub(super) fn get(&self, fingerprint: &str) -> Option<Verification> {
         let (at, v) = self.entries.get(fingerprint)?;
         let fresh = now().saturating_sub(*at) < self.ttl.as_secs();
         (fresh && v.status != super::Status::Unknown).then(|| v.clone())
     }
 
-    pub fn put(&mut self, fingerprint: &str, v: &Verification) {
+    pub(super) fn put(&mut self, fingerprint: &str, v: &Verification) {
         self.entries
             .insert(fingerprint.to_string(), (now(), v.clone()));
     }
 
     /// Writes the cache, dropping expired entries.
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+    pub(super) fn save(&self, path: &Path) -> std::io::Result<()> {
         let limit = now().saturating_sub(self.ttl.as_secs());
         let entries: serde_json::Map<String, Value> = self
             .entries

@@ -16,22 +16,23 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::{Endpoint, Status, Verification, VerifyConfig};
+use crate::scan::Redactor;
 
 /// Longest wait for a rate limit to lift that patrol accepts before giving up on the rest.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 /// Attempts per token, retries for rate limits and server errors included.
 const ATTEMPTS: usize = 3;
 
-pub const API_VERSION: &str = "2022-11-28";
+pub(super) const API_VERSION: &str = "2022-11-28";
 
-pub fn user_agent() -> String {
+pub(super) fn user_agent() -> String {
     format!(
         "patrol/{} (secret scanner; liveness check)",
         env!("CARGO_PKG_VERSION")
     )
 }
 
-pub struct Client {
+pub(super) struct Client {
     agent: ureq::Agent,
     api: String,
     started: Instant,
@@ -51,7 +52,7 @@ enum Reply {
 }
 
 impl Client {
-    pub fn new(cfg: &VerifyConfig) -> Client {
+    pub(super) fn new(cfg: &VerifyConfig) -> Client {
         Client {
             agent: agent(cfg.timeout),
             api: cfg.api.trim_end_matches('/').to_string(),
@@ -65,7 +66,10 @@ impl Client {
     }
 
     /// Checks every (fingerprint, token, endpoint); returns one verdict per fingerprint.
-    pub fn check_all(&self, todo: Vec<(String, String, Endpoint)>) -> Vec<(String, Verification)> {
+    pub(super) fn check_all(
+        &self,
+        todo: Vec<(String, String, Endpoint)>,
+    ) -> Vec<(String, Verification)> {
         let queue = Mutex::new(VecDeque::from(todo));
         let done = Mutex::new(Vec::new());
         std::thread::scope(|s| {
@@ -143,14 +147,13 @@ impl Client {
     /// One exchange, with every reason scrubbed of the token: servers (or proxies, or a
     /// redirect's `Location`) may echo what they were sent.
     fn exchange(&self, token: &str, endpoint: Endpoint) -> Reply {
+        let redactor = Redactor::for_secret(token);
         let scrub = |mut v: Verification| {
-            let hidden = crate::finding::Secret::new(token.as_bytes(), 0).redacted();
-            for field in [&mut v.reason, &mut v.sso, &mut v.login, &mut v.expires_at] {
-                if let Some(s) = field.as_mut() {
-                    if s.contains(token) {
-                        *s = s.replace(token, &hidden);
-                    }
-                }
+            for s in [&mut v.reason, &mut v.sso, &mut v.login, &mut v.expires_at]
+                .into_iter()
+                .flatten()
+            {
+                *s = redactor.redact(s);
             }
             v
         };
@@ -311,7 +314,7 @@ impl Client {
     }
 }
 
-pub fn agent(timeout: Duration) -> ureq::Agent {
+pub(super) fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)

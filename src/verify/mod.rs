@@ -10,20 +10,21 @@
 
 mod cache;
 mod client;
-pub mod revoke;
+pub(crate) mod revoke;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-pub use cache::Cache;
-pub use client::Client;
+pub(crate) use crate::finding::{Status, Verification};
+use cache::Cache;
+use client::Client;
 
 /// What the user configured for verification.
 #[derive(Clone, Debug)]
-pub struct VerifyConfig {
-    /// API base without a trailing slash, already checked by `config_file::check_api_base`.
+pub(crate) struct VerifyConfig {
+    /// API base without a trailing slash, already checked by [`check_api_base`].
     pub api: String,
     /// Connect and read timeout of one request.
     pub timeout: Duration,
@@ -38,141 +39,46 @@ pub struct VerifyConfig {
     pub cache_ttl: Duration,
 }
 
-pub const DEFAULT_API: &str = "https://api.github.com";
+pub(crate) const DEFAULT_API: &str = "https://api.github.com";
 
-/// The verdict on one token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
-    Live,
-    Dead,
-    /// Live, but suspended, SSO-blocked or lacking permission.
-    Restricted,
-    Unknown,
-    /// No check exists that leaves the token intact (`ghr_`), or the format is not GitHub's.
-    NotVerifiable,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Live => "live",
-            Status::Dead => "dead",
-            Status::Restricted => "restricted",
-            Status::Unknown => "unknown",
-            Status::NotVerifiable => "not-verifiable",
+/// The API base for `--verify` and `revoke`: https, or plain http only to a loopback address
+/// (tests). Tokens are sent there and nowhere else.
+pub(crate) fn check_api_base(url: &str) -> anyhow::Result<()> {
+    use anyhow::bail;
+    if let Some(rest) = url.strip_prefix("https://") {
+        if rest.is_empty() || rest.starts_with('/') {
+            bail!("expected a URL like https://api.github.com, got {url:?}");
         }
+        return Ok(());
     }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::Live,
-            Status::Dead,
-            Status::Restricted,
-            Status::Unknown,
-            Status::NotVerifiable,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or("");
+        let host = if rest.starts_with('[') {
+            rest.split(']').next().unwrap_or("").trim_start_matches('[')
+        } else {
+            host
+        };
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return Ok(());
+        }
+        bail!("plain http:// is allowed only to a loopback address, got {url:?}");
     }
-}
-
-/// The outcome of checking one token, with what the API said about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verification {
-    pub status: Status,
-    pub login: Option<String>,
-    pub user_id: Option<u64>,
-    pub account_type: Option<String>,
-    /// `X-OAuth-Scopes`, split (classic tokens; fine-grained ones have none).
-    pub scopes: Option<Vec<String>>,
-    /// `GitHub-Authentication-Token-Expiration`, as sent.
-    pub expires_at: Option<String>,
-    /// `X-GitHub-SSO`: the organisation requires SSO authorisation for this token.
-    pub sso: Option<String>,
-    pub reason: Option<String>,
-}
-
-impl Verification {
-    pub fn with(status: Status, reason: impl Into<String>) -> Verification {
-        Verification {
-            status,
-            login: None,
-            user_id: None,
-            account_type: None,
-            scopes: None,
-            expires_at: None,
-            sso: None,
-            reason: Some(reason.into()),
-        }
-    }
-
-    pub fn to_json(&self) -> Value {
-        json!({
-            "status": self.status.as_str(),
-            "login": self.login,
-            "user_id": self.user_id,
-            "account_type": self.account_type,
-            "scopes": self.scopes,
-            "expires_at": self.expires_at,
-            "sso": self.sso,
-            "reason": self.reason,
-        })
-    }
-
-    pub fn from_json(v: &Value) -> Option<Verification> {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        Some(Verification {
-            status: Status::parse(v.get("status")?.as_str()?)?,
-            login: s("login"),
-            user_id: v.get("user_id").and_then(Value::as_u64),
-            account_type: s("account_type"),
-            scopes: v.get("scopes").and_then(Value::as_array).map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            }),
-            expires_at: s("expires_at"),
-            sso: s("sso"),
-            reason: s("reason"),
-        })
-    }
-
-    /// One line for people: `live: octocat (User), scopes repo, read:org, expires …`.
-    pub fn summary(&self) -> String {
-        let mut parts = vec![self.status.as_str().to_string()];
-        if let Some(l) = &self.login {
-            let kind = self.account_type.as_deref().unwrap_or("account");
-            parts.push(format!("{l} ({kind}, id {})", self.user_id.unwrap_or(0)));
-        }
-        if let Some(s) = &self.scopes {
-            parts.push(if s.is_empty() {
-                "no scopes".to_string()
-            } else {
-                format!("scopes {}", s.join(", "))
-            });
-        }
-        if let Some(e) = &self.expires_at {
-            parts.push(format!("expires {e}"));
-        }
-        if let Some(s) = &self.sso {
-            parts.push(format!("SSO: {s}"));
-        }
-        if let Some(r) = &self.reason {
-            parts.push(r.clone());
-        }
-        parts.join("; ")
-    }
+    bail!("expected an https:// URL, got {url:?}")
 }
 
 /// The read-only request that answers "is it live?" for a token, by its family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     User,
     Installation,
 }
 
 impl Endpoint {
-    pub fn for_token(token: &str) -> Option<Endpoint> {
+    pub(crate) fn for_token(token: &str) -> Option<Endpoint> {
         let is_hex40 = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
         if token.starts_with("ghr_") {
             None
@@ -189,7 +95,7 @@ impl Endpoint {
         }
     }
 
-    pub fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Endpoint::User => "/user",
             Endpoint::Installation => "/installation/repositories?per_page=1",
@@ -199,7 +105,7 @@ impl Endpoint {
 
 /// Verifies each distinct token once; keys of the result are the tokens' fingerprints.
 /// `tokens` holds (fingerprint, token) pairs, duplicates allowed.
-pub fn verify_all(
+pub(crate) fn verify_all(
     tokens: &[(String, String)],
     cfg: &VerifyConfig,
 ) -> HashMap<String, Verification> {
@@ -248,7 +154,7 @@ pub fn verify_all(
 
 /// Tokens from `patrol verify`/`revoke` input: patrol's JSON document or JSON Lines findings
 /// (their `secret`, which must not be redacted), or one token per line.
-pub fn parse_token_input(text: &str) -> anyhow::Result<Vec<String>> {
+pub(crate) fn parse_token_input(text: &str) -> anyhow::Result<Vec<String>> {
     let from_finding = |f: &Value| -> anyhow::Result<Option<String>> {
         if f.get("redacted").and_then(Value::as_bool) == Some(true) {
             anyhow::bail!(
@@ -283,4 +189,20 @@ pub fn parse_token_input(text: &str) -> anyhow::Result<Vec<String>> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_api_base;
+
+    #[test]
+    fn api_bases() {
+        assert!(check_api_base("https://api.github.com").is_ok());
+        assert!(check_api_base("https://api.acme.ghe.com").is_ok());
+        assert!(check_api_base("http://127.0.0.1:8080").is_ok());
+        assert!(check_api_base("http://[::1]:9/api").is_ok());
+        assert!(check_api_base("http://localhost:1").is_ok());
+        assert!(check_api_base("http://10.0.0.1").is_err());
+        assert!(check_api_base("ftp://x").is_err());
+    }
 }

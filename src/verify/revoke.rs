@@ -10,18 +10,18 @@ use serde_json::json;
 
 use super::client::{agent, API_VERSION};
 
-pub const BATCH: usize = 1000;
-pub const REQUESTS_PER_HOUR: usize = 60;
+pub(crate) const BATCH: usize = 1000;
+pub(crate) const REQUESTS_PER_HOUR: usize = 60;
 
 /// Which tokens the API accepts: user tokens and refresh tokens, not installation tokens.
-pub fn revocable(token: &str) -> bool {
+pub(crate) fn revocable(token: &str) -> bool {
     ["ghp_", "github_pat_", "gho_", "ghu_", "ghr_"]
         .iter()
         .any(|p| token.starts_with(p))
 }
 
 /// Sends `tokens` in batches; returns how many were accepted by the API.
-pub fn revoke(api: &str, tokens: &[String], timeout: Duration) -> Result<usize> {
+pub(crate) fn revoke(api: &str, tokens: &[String], timeout: Duration) -> Result<usize> {
     let agent = agent(timeout);
     let url = format!("{}/credentials/revoke", api.trim_end_matches('/'));
     let batches: Vec<&[String]> = tokens.chunks(BATCH).collect();

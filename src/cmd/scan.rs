@@ -1,0 +1,84 @@
+//! `patrol scan`: files, stdin or a git mode, through the scan layer, then the suppression
+//! stage, optional liveness checks, redaction and the report.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use anyhow::{Context, Result};
+
+use super::hook::BLOCKED_HELP;
+use crate::cli::ScanArgs;
+use crate::config::ScanConfig;
+use crate::git::{scan_git, GitMode};
+use crate::report::{write_report, write_summary};
+use crate::scan::{ExitStatus, Outcome, Redactor, Scanner};
+use crate::verify::{self, VerifyConfig};
+use crate::walk::scan_inputs;
+
+pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
+    let mut cfg = ScanConfig::from_args(args, true)?;
+    let (scanner, mut outcome) = scan(&mut cfg)?;
+    if let Some(v) = &cfg.verify {
+        attach_verifications(&mut outcome, v);
+    }
+    if !cfg.report.show_secrets {
+        Redactor::new(&scanner)
+            .with_findings(&outcome.findings)
+            .apply(&mut outcome);
+    }
+    match &cfg.report.output {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create report file {}", path.display()))?;
+            let mut w = BufWriter::new(file);
+            write_report(&mut w, &outcome, &cfg.report)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("cannot write report file {}", path.display()))?;
+        }
+        None => {
+            let mut w = BufWriter::new(io::stdout().lock());
+            write_report(&mut w, &outcome, &cfg.report).and_then(|()| w.flush())?;
+        }
+    }
+    if !cfg.report.quiet {
+        // Best effort: a closed stderr must not turn a finished scan into an error.
+        let _ = write_summary(&mut io::stderr().lock(), &outcome);
+    }
+    let staged = matches!(&cfg.git, Some(g) if matches!(g.mode, GitMode::Staged { .. }));
+    if staged && !outcome.findings.is_empty() {
+        eprintln!("{BLOCKED_HELP}");
+    }
+    Ok(outcome.status())
+}
+
+/// Scans as configured and applies the suppression stage. Returns the scanner too: what
+/// reports show is redacted with it.
+pub(super) fn scan(cfg: &mut ScanConfig) -> Result<(Scanner, Outcome)> {
+    let rules = std::mem::take(&mut cfg.rules);
+    let metas = rules.metas();
+    let scanner = Scanner::new(rules, cfg.options);
+    let mut outcome = match &cfg.git {
+        Some(git) => scan_git(git, &scanner)?,
+        None => scan_inputs(&cfg.inputs, &cfg.walk, &scanner),
+    };
+    cfg.suppress.apply(&mut outcome);
+    outcome.rules = metas;
+    Ok((scanner, outcome))
+}
+
+/// `--verify`: each unique offline-valid token once; results attached by fingerprint.
+fn attach_verifications(outcome: &mut Outcome, cfg: &VerifyConfig) {
+    let tokens: Vec<(String, String)> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.validation.is_valid())
+        .map(|f| (f.fingerprint.to_string(), f.secret.expose().to_string()))
+        .collect();
+    if tokens.is_empty() {
+        return;
+    }
+    let results = verify::verify_all(&tokens, cfg);
+    for f in &mut outcome.findings {
+        f.verification = results.get(f.fingerprint.as_str()).cloned();
+    }
+}

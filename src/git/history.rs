@@ -1,0 +1,166 @@
+//! `scan --git`: every object in the database is listed once, every blob is scanned once, in
+//! parallel, and so are commit and annotated-tag messages. Nothing else is decoded unless
+//! something was found: then [`super::provenance`] says where each finding came from.
+
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use gix::bstr::BStr;
+use gix::objs::{CommitRef, TagRef};
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use super::provenance::{self, Found};
+use super::{is_lfs_pointer, object_error, oversize, thread_repo, GitConfig};
+use crate::finding::{Finding, Origin};
+use crate::scan::{Scanner, Tally};
+
+pub(super) fn history(
+    repo: gix::Repository,
+    stash: bool,
+    cfg: &GitConfig,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .context("cannot start scanning threads")?;
+
+    // Every object id in every pack and loose directory, once.
+    let mut ids: Vec<ObjectId> = Vec::new();
+    for id in repo
+        .objects
+        .iter()
+        .context("cannot list the object database")?
+    {
+        match id {
+            Ok(id) => ids.push(id),
+            Err(e) => object_error(tally, "<odb>", format!("cannot list objects: {e}")),
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+
+    let sync = repo.clone().into_sync();
+    let kinds: Vec<(ObjectId, gix::object::Kind, u64)> = pool.install(|| {
+        ids.par_iter()
+            .map_init(
+                || thread_repo(&sync),
+                |r, id| match r.find_header(*id) {
+                    Ok(h) => Some((*id, h.kind(), h.size())),
+                    Err(e) => {
+                        object_error(tally, id, format!("unreadable object: {e}"));
+                        None
+                    }
+                },
+            )
+            .flatten()
+            .collect()
+    });
+    drop(ids);
+
+    // Blobs: scanned once each, in parallel.
+    let blob_findings: Vec<(ObjectId, Vec<Finding>)> = pool.install(|| {
+        kinds
+            .par_iter()
+            .filter(|(_, k, _)| *k == gix::object::Kind::Blob)
+            .map_init(
+                || thread_repo(&sync),
+                |r, &(id, _, size)| {
+                    if size > cfg.max_blob_size {
+                        oversize(tally, id, None, size);
+                        return None;
+                    }
+                    let obj = match r.find_object(id) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            object_error(tally, id, format!("cannot read blob: {e}"));
+                            return None;
+                        }
+                    };
+                    if is_lfs_pointer(&obj.data) {
+                        tally.lfs_pointer();
+                    }
+                    let origin = Origin::Blob {
+                        id: id.to_string(),
+                        path: None,
+                    };
+                    let f = tally.scan(scanner, &obj.data, &origin);
+                    (!f.is_empty()).then_some((id, f))
+                },
+            )
+            .flatten()
+            .collect()
+    });
+
+    // Commits and tags: decoded for the graph, their messages scanned.
+    let messages: Mutex<Vec<(ObjectId, Finding)>> = Mutex::default();
+    // Only messages are scanned here; the commit graph is built below, and only if something
+    // was found, so a clean audit holds no per-commit state at all.
+    pool.install(|| {
+        kinds
+            .par_iter()
+            .filter(|(_, k, _)| matches!(k, gix::object::Kind::Commit | gix::object::Kind::Tag))
+            .for_each_init(
+                || thread_repo(&sync),
+                |r, &(id, kind, _)| {
+                    let obj = match r.find_object(id) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            return object_error(tally, id, format!("cannot read {kind}: {e}"))
+                        }
+                    };
+                    let message = if kind == gix::object::Kind::Tag {
+                        TagRef::from_bytes(&obj.data).map(|t| ("tag", t.message))
+                    } else {
+                        CommitRef::from_bytes(&obj.data).map(|c| ("commit", c.message))
+                    };
+                    match message {
+                        Ok((kind, m)) => scan_message(tally, scanner, &messages, id, kind, m),
+                        Err(e) => object_error(tally, id, format!("corrupt {kind}: {e}")),
+                    }
+                },
+            )
+    });
+    let messages = messages.into_inner().unwrap();
+
+    if blob_findings.is_empty() && messages.is_empty() {
+        return Ok(());
+    }
+    // Something was found: say where it came from. Only now is the commit graph decoded.
+    let commits: Vec<ObjectId> = kinds
+        .iter()
+        .filter(|(_, k, _)| *k == gix::object::Kind::Commit)
+        .map(|(id, _, _)| *id)
+        .collect();
+    drop(kinds);
+    let found = Found {
+        blobs: blob_findings,
+        messages,
+    };
+    tally.keep(provenance::attribute(
+        &repo, &pool, &sync, &commits, found, stash, scanner, tally,
+    ));
+    Ok(())
+}
+
+fn scan_message(
+    tally: &Tally,
+    scanner: &Scanner,
+    out: &Mutex<Vec<(ObjectId, Finding)>>,
+    id: ObjectId,
+    kind: &'static str,
+    message: &BStr,
+) {
+    let origin = Origin::Message {
+        id: id.to_string(),
+        kind,
+    };
+    let found = tally.scan(scanner, message, &origin);
+    if !found.is_empty() {
+        out.lock()
+            .unwrap()
+            .extend(found.into_iter().map(|f| (id, f)));
+    }
+}

@@ -1,0 +1,130 @@
+//! Stage 1 for git: the bytes of a repository's objects, read directly with `gix` (never by
+//! parsing `git log -p`), fed to the same [`Scanner`] as files.
+//!
+//! Three modes:
+//! - **history** (`scan --git`): every blob in the object database is scanned exactly once, in
+//!   parallel, and so are commit and annotated-tag messages. Only when something is found are
+//!   trees walked (each unique tree once) to say where each secret entered: the earliest commit
+//!   carrying it at that path, how many commits and other paths carry it, and whether any ref
+//!   still reaches it. Objects no ref reaches (amended, rebased, dropped stashes, dangling adds)
+//!   are scanned too and reported as unreachable.
+//! - **range** (`--range A..B`, `--since REV`): only what the commits in the range introduced:
+//!   blobs that differ from every parent at their path, and only the lines they add.
+//! - **staged** (`--staged`): the index against HEAD, what `git commit` would record; only the
+//!   lines the staged change adds, unless `--all-lines`.
+//!
+//! Memory is bounded by the set of object ids (plus one decoded commit graph), not by history
+//! length times tree size.
+
+mod history;
+mod lines;
+mod provenance;
+mod range;
+mod staged;
+
+use std::fmt::Display;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use gix::bstr::BStr;
+use gix::ObjectId;
+
+use crate::scan::{Outcome, Scanner, SkipReason, Tally};
+
+/// Blobs larger than this are skipped (and counted) unless `--max-file-size` says otherwise:
+/// a blob is decompressed whole into memory, once per scanning thread.
+pub(crate) const DEFAULT_MAX_BLOB_SIZE: u64 = 64 << 20;
+
+/// What to scan in a repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum GitMode {
+    History {
+        stash: bool,
+    },
+    Range {
+        from: String,
+        to: String,
+        all_lines: bool,
+    },
+    Staged {
+        all_lines: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct GitConfig {
+    pub repo: std::path::PathBuf,
+    pub mode: GitMode,
+    pub max_blob_size: u64,
+    pub threads: usize,
+}
+
+/// Runs the configured git scan. Errors here are fatal (not a repository, a bad revision);
+/// problems with single objects are recorded in the outcome and the scan goes on.
+pub(crate) fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Outcome> {
+    let started = Instant::now();
+    let repo = gix::discover(&cfg.repo)
+        .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
+    let tally = Tally::default();
+    let mut commits = None;
+    match &cfg.mode {
+        GitMode::History { stash } => history::history(repo, *stash, cfg, scanner, &tally)?,
+        GitMode::Range {
+            from,
+            to,
+            all_lines,
+        } => {
+            let n = range::range(&repo, from, to, *all_lines, cfg, scanner, &tally)?;
+            commits = Some(n);
+        }
+        GitMode::Staged { all_lines } => {
+            staged::staged(&repo, *all_lines, cfg, scanner, &tally)?;
+        }
+    }
+    let mut outcome = tally.into_outcome(started.elapsed());
+    outcome.commits = commits;
+    Ok(outcome)
+}
+
+/// An object that could not be read or decoded: reported by id, and the scan goes on.
+fn object_error(tally: &Tally, id: impl Display, what: impl Display) {
+    tally.error(format!("<object {id}>"), what.to_string());
+}
+
+/// A blob over the size cap: skipped, and listed by id (and path, where known).
+fn oversize(tally: &Tally, id: ObjectId, path: Option<&BStr>, size: u64) {
+    let what = match path {
+        Some(p) => format!("{p} (blob {id})"),
+        None => format!("<blob {id}>"),
+    };
+    tally.skip(what, SkipReason::TooLarge(size));
+}
+
+/// Delta bases cached per scanning thread. gix's default cache (up to 96 MiB per thread) fills
+/// as the pack grows; at 2 MiB a 1,115-commit history scanned as fast (0.56 s against 0.58 s
+/// with 8 MiB) in 23 MiB instead of 34 MiB peak (benches/README.md).
+const PACK_CACHE_BYTES: usize = 2 << 20;
+
+/// A repository handle for one scanning thread, with a bounded delta-base cache.
+fn thread_repo(sync: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut repo = sync.to_thread_local();
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+            PACK_CACHE_BYTES,
+        ))
+    });
+    repo
+}
+
+/// A Git LFS pointer file: a small text blob naming the real content, which lives elsewhere.
+fn is_lfs_pointer(data: &[u8]) -> bool {
+    data.len() < 1024 && data.starts_with(b"version https://git-lfs.github.com/spec/")
+}
+
+fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
+    Ok(repo
+        .find_object(id)
+        .with_context(|| format!("cannot read blob {id}"))?
+        .detach()
+        .data)
+}

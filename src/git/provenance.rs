@@ -1,0 +1,443 @@
+//! Where a history finding came from, computed only when something was found: the commit
+//! graph (decoded in parallel), generation numbers (ancestors before descendants), which
+//! commits any ref reaches, and a walk of each unique tree once to find the paths and commits
+//! that carry each blob with findings. A finding is then attributed to the earliest commit
+//! carrying it at its path (reachable commits first) and merged across the blobs of that path.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use gix::bstr::{BString, ByteSlice};
+use gix::objs::tree::EntryKind;
+use gix::objs::{CommitRef, TreeRefIter};
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use super::{object_error, thread_repo};
+use crate::finding::{format_unix_utc, CommitMeta, Finding, Fingerprint, Origin, Provenance};
+use crate::scan::{Redactor, Scanner, Tally};
+
+/// What the history scan found: blobs with their findings, and findings in messages (with
+/// the id of the commit or tag that holds each).
+pub(super) struct Found {
+    pub(super) blobs: Vec<(ObjectId, Vec<Finding>)>,
+    pub(super) messages: Vec<(ObjectId, Finding)>,
+}
+
+/// The decoded facts of one commit that the history walk needs.
+pub(super) struct CommitNode {
+    pub(super) id: ObjectId,
+    pub(super) tree: ObjectId,
+    pub(super) parents: Vec<ObjectId>,
+    pub(super) time: i64,
+}
+
+impl CommitNode {
+    fn new(id: ObjectId, c: &CommitRef<'_>) -> CommitNode {
+        CommitNode {
+            id,
+            tree: c.tree(),
+            parents: c.parents().collect(),
+            time: c.time().map_or(0, |t| t.seconds),
+        }
+    }
+}
+
+/// Attributes every finding of `found` to the commits that carry it; returns the findings
+/// with their provenance, merged per (secret, path).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn attribute(
+    repo: &gix::Repository,
+    pool: &rayon::ThreadPool,
+    sync: &gix::ThreadSafeRepository,
+    commits: &[ObjectId],
+    found: Found,
+    stash: bool,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Vec<Finding> {
+    let Found {
+        blobs: blob_findings,
+        messages,
+    } = found;
+    // Unreadable or corrupt commits were reported by the scan; here they are simply left out.
+    let nodes: Vec<CommitNode> = pool.install(|| {
+        commits
+            .par_iter()
+            .map_init(
+                || thread_repo(sync),
+                |r, &id| {
+                    let obj = r.find_object(id).ok()?;
+                    let node = CommitRef::from_bytes(&obj.data)
+                        .ok()
+                        .map(|c| CommitNode::new(id, &c));
+                    node
+                },
+            )
+            .flatten()
+            .collect()
+    });
+    let index: HashMap<ObjectId, usize> =
+        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let (reachable, ref_targets) = reachable_commits(repo, &nodes, &index, stash, tally);
+    let interesting: HashSet<ObjectId> = blob_findings.iter().map(|(id, _)| *id).collect();
+    let mut walker = TreeWalker::new(repo, interesting);
+    // (blob, path) -> occurrences: earliest commit (reachable ones first) and count.
+    let mut occ: HashMap<(ObjectId, BString), Occurrence> = HashMap::new();
+    let order = generations(&nodes, &index);
+    for (i, node) in nodes.iter().enumerate() {
+        let hits = walker.hits(node.tree, tally);
+        let is_reachable = reachable[i];
+        for (blob, path) in hits.iter() {
+            let o = occ.entry((*blob, path.clone())).or_default();
+            o.add(i, (order[i], node.time), is_reachable);
+        }
+    }
+
+    let mut meta_cache: HashMap<usize, CommitMeta> = HashMap::new();
+    let mut meta = |i: usize| -> CommitMeta {
+        meta_cache
+            .entry(i)
+            .or_insert_with(|| commit_meta(repo, nodes[i].id, scanner))
+            .clone()
+    };
+    let mut paths_of: HashMap<ObjectId, Vec<(&BString, &Occurrence)>> = HashMap::new();
+    for ((blob, path), o) in &occ {
+        paths_of.entry(*blob).or_default().push((path, o));
+    }
+    // One finding per (secret, path): the same token kept across many commits (many blobs
+    // of the same file) is reported once, with the count.
+    let mut merged: HashMap<(Fingerprint, String), (Finding, Occurrence)> = HashMap::new();
+    let mut findings = Vec::new();
+    for (blob, found) in blob_findings {
+        let Some(paths) = paths_of.get(&blob) else {
+            // No commit names this blob: `git add` then reset, or a dropped stash's index.
+            for mut f in found {
+                f.provenance = Some(Provenance {
+                    unreachable: true,
+                    ..Provenance::default()
+                });
+                findings.push(f);
+            }
+            continue;
+        };
+        for (path, o) in paths {
+            let path = path.to_str_lossy().into_owned();
+            for f in &found {
+                let key = (f.fingerprint.clone(), path.clone());
+                match merged.get_mut(&key) {
+                    Some((_, acc)) => acc.merge(o),
+                    None => {
+                        let mut f = f.clone();
+                        f.origin = Origin::Blob {
+                            id: blob.to_string(),
+                            path: Some(path.clone()),
+                        };
+                        f.provenance = Some(Provenance {
+                            other_paths: paths.len() - 1,
+                            ..Provenance::default()
+                        });
+                        merged.insert(key, (f, (*o).clone()));
+                    }
+                }
+            }
+        }
+    }
+    for (_, (mut f, o)) in merged {
+        let (i, unreachable) = o.earliest();
+        if let Some(p) = f.provenance.as_mut() {
+            p.commit = Some(meta(i));
+            p.commits = o.reachable_commits + o.unreachable_commits;
+            p.unreachable = unreachable;
+        }
+        findings.push(f);
+    }
+    for (id, mut f) in messages {
+        let i = index.get(&id).copied();
+        f.provenance = Some(Provenance {
+            commit: i.map(&mut meta),
+            commits: 1,
+            other_paths: 0,
+            // An annotated tag is reachable if a ref names it.
+            unreachable: i.map_or(!ref_targets.contains(&id), |i| !reachable[i]),
+        });
+        findings.push(f);
+    }
+    findings
+}
+
+/// Orders commits so that every ancestor comes before its descendants: the generation number
+/// (1 + the largest parent generation; roots are 1). Commit times alone cannot do this: clocks
+/// skew and many commits share a second.
+pub(super) fn generations<N: std::borrow::Borrow<CommitNode>>(
+    nodes: &[N],
+    index: &HashMap<ObjectId, usize>,
+) -> Vec<u32> {
+    let mut generation = vec![0u32; nodes.len()];
+    for start in 0..nodes.len() {
+        if generation[start] != 0 {
+            continue;
+        }
+        // Iterative post-order: a node is finished once all its parents are.
+        let mut stack = vec![start];
+        while let Some(&i) = stack.last() {
+            let mut pending = false;
+            let mut g = 0;
+            for p in nodes[i]
+                .borrow()
+                .parents
+                .iter()
+                .filter_map(|p| index.get(p))
+            {
+                if generation[*p] == 0 {
+                    pending = true;
+                    stack.push(*p);
+                } else {
+                    g = g.max(generation[*p]);
+                }
+            }
+            if !pending {
+                generation[i] = g + 1;
+                stack.pop();
+            }
+        }
+    }
+    generation
+}
+
+/// Sort key of a commit: generation first (ancestors first), then commit time.
+type Age = (u32, i64);
+
+/// Where one blob appears at one path across the commits.
+#[derive(Clone, Debug, Default)]
+struct Occurrence {
+    /// (age, commit index) of the earliest reachable / unreachable commit.
+    first_reachable: Option<(Age, usize)>,
+    first_unreachable: Option<(Age, usize)>,
+    reachable_commits: usize,
+    unreachable_commits: usize,
+}
+
+impl Occurrence {
+    fn add(&mut self, commit: usize, time: Age, reachable: bool) {
+        let (first, count) = if reachable {
+            (&mut self.first_reachable, &mut self.reachable_commits)
+        } else {
+            (&mut self.first_unreachable, &mut self.unreachable_commits)
+        };
+        *count += 1;
+        if first.is_none_or(|f| (time, commit) < f) {
+            *first = Some((time, commit));
+        }
+    }
+
+    /// Folds in the occurrences of another blob at the same path (the same secret kept while
+    /// the rest of the file changed).
+    fn merge(&mut self, other: &Occurrence) {
+        fn earlier(a: Option<(Age, usize)>, b: Option<(Age, usize)>) -> Option<(Age, usize)> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.first_reachable = earlier(self.first_reachable, other.first_reachable);
+        self.first_unreachable = earlier(self.first_unreachable, other.first_unreachable);
+        self.reachable_commits += other.reachable_commits;
+        self.unreachable_commits += other.unreachable_commits;
+    }
+
+    /// The commit to attribute to, and whether it is unreachable (only when no reachable
+    /// commit carries the blob).
+    fn earliest(&self) -> (usize, bool) {
+        match (self.first_reachable, self.first_unreachable) {
+            (Some((_, i)), _) => (i, false),
+            (None, Some((_, i))) => (i, true),
+            (None, None) => unreachable!("an occurrence has at least one commit"),
+        }
+    }
+}
+
+/// Marks the commits reachable from any ref (and HEAD); the stash only if asked.
+fn reachable_commits(
+    repo: &gix::Repository,
+    nodes: &[CommitNode],
+    index: &HashMap<ObjectId, usize>,
+    stash: bool,
+    tally: &Tally,
+) -> (Vec<bool>, HashSet<ObjectId>) {
+    let mut ref_targets = HashSet::new();
+    let mut tips = Vec::new();
+    if let Ok(id) = repo.head_id() {
+        tips.push(id.detach());
+    }
+    let platform = match repo.references() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            object_error(tally, "<refs>", format!("cannot list refs: {e}"));
+            None
+        }
+    };
+    match platform.as_ref().map(|p| p.all()) {
+        None => {}
+        Some(Ok(iter)) => {
+            for r in iter {
+                let Ok(mut r) = r else { continue };
+                if !stash && r.name().as_bstr() == "refs/stash" {
+                    continue;
+                }
+                if let Some(id) = r.target().try_id() {
+                    ref_targets.insert(id.to_owned());
+                }
+                match r.peel_to_id() {
+                    Ok(id) => tips.push(id.detach()),
+                    Err(e) => object_error(
+                        tally,
+                        r.name().as_bstr(),
+                        format!("cannot resolve ref: {e}"),
+                    ),
+                }
+            }
+        }
+        Some(Err(e)) => object_error(tally, "<refs>", format!("cannot list refs: {e}")),
+    }
+    let mut seen = vec![false; nodes.len()];
+    let mut stack: Vec<usize> = tips.iter().filter_map(|t| index.get(t).copied()).collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        stack.extend(
+            nodes[i]
+                .parents
+                .iter()
+                .filter_map(|p| index.get(p).copied()),
+        );
+    }
+    (seen, ref_targets)
+}
+
+/// A commit decoded once: its place in the graph, its message and the facts a report shows.
+pub(super) struct DecodedCommit {
+    pub(super) node: CommitNode,
+    pub(super) message: Vec<u8>,
+    pub(super) meta: CommitMeta,
+}
+
+pub(super) fn decode_commit(
+    repo: &gix::Repository,
+    id: ObjectId,
+    scanner: &Scanner,
+) -> Result<DecodedCommit> {
+    let obj = repo
+        .find_object(id)
+        .with_context(|| format!("cannot read commit {id}"))?;
+    let c = CommitRef::from_bytes(&obj.data).with_context(|| format!("corrupt commit {id}"))?;
+    let mut meta = CommitMeta {
+        id: id.to_string(),
+        // A token in a commit summary is reported as a finding of its own; the summary shown
+        // beside every finding from that commit must not print it.
+        summary: Redactor::new(scanner).redact(&c.message().summary().to_str_lossy()),
+        ..CommitMeta::default()
+    };
+    if let Ok(a) = c.author() {
+        meta.author = format!("{} <{}>", a.name, a.email);
+        if let Ok(t) = a.time() {
+            meta.date = format_unix_utc(t.seconds);
+        }
+    }
+    Ok(DecodedCommit {
+        node: CommitNode::new(id, &c),
+        message: c.message.to_vec(),
+        meta,
+    })
+}
+
+/// The report facts of a commit; only the id when it cannot be read (it was read moments
+/// ago, so that would be a corruption already counted as an error).
+fn commit_meta(repo: &gix::Repository, id: ObjectId, scanner: &Scanner) -> CommitMeta {
+    decode_commit(repo, id, scanner).map_or_else(
+        |_| CommitMeta {
+            id: id.to_string(),
+            ..CommitMeta::default()
+        },
+        |d| d.meta,
+    )
+}
+
+type Hits = Arc<Vec<(ObjectId, BString)>>;
+
+/// Finds where interesting blobs sit in trees, decoding each unique tree at most once.
+struct TreeWalker<'r> {
+    repo: &'r gix::Repository,
+    interesting: HashSet<ObjectId>,
+    /// Trees holding interesting blobs, with their paths relative to the tree.
+    memo: HashMap<ObjectId, Hits>,
+    /// Trees known to hold none: the common case, kept as cheap as a set of ids.
+    clean: HashSet<ObjectId>,
+    empty: Hits,
+}
+
+impl<'r> TreeWalker<'r> {
+    fn new(repo: &'r gix::Repository, interesting: HashSet<ObjectId>) -> Self {
+        TreeWalker {
+            repo,
+            interesting,
+            memo: HashMap::new(),
+            clean: HashSet::new(),
+            empty: Arc::new(Vec::new()),
+        }
+    }
+
+    fn hits(&mut self, tree: ObjectId, tally: &Tally) -> Hits {
+        if self.clean.contains(&tree) {
+            return self.empty.clone();
+        }
+        if let Some(h) = self.memo.get(&tree) {
+            return h.clone();
+        }
+        let data = match self.repo.find_object(tree) {
+            Ok(o) => o.detach().data,
+            Err(e) => {
+                object_error(tally, tree, format!("cannot read tree: {e}"));
+                self.clean.insert(tree);
+                return self.empty.clone();
+            }
+        };
+        let mut out: Vec<(ObjectId, BString)> = Vec::new();
+        for entry in TreeRefIter::from_bytes(&data) {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    object_error(tally, tree, format!("corrupt tree: {e}"));
+                    break;
+                }
+            };
+            match entry.mode.kind() {
+                EntryKind::Tree => {
+                    let sub = self.hits(entry.oid.to_owned(), tally);
+                    for (blob, path) in sub.iter() {
+                        let mut p = BString::from(entry.filename.to_vec());
+                        p.push(b'/');
+                        p.extend_from_slice(path);
+                        out.push((*blob, p));
+                    }
+                }
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                    if self.interesting.contains(entry.oid) {
+                        out.push((entry.oid.to_owned(), entry.filename.to_owned()));
+                    }
+                }
+                EntryKind::Commit => {} // submodules are not entered
+            }
+        }
+        if out.is_empty() {
+            self.clean.insert(tree);
+            self.empty.clone()
+        } else {
+            let h = Arc::new(out);
+            self.memo.insert(tree, h.clone());
+            h
+        }
+    }
+}

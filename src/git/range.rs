@@ -1,0 +1,222 @@
+//! `scan --range A..B` and `--since REV` (CI on a pull request): the commits of
+//! `git rev-list A..B`, oldest first by ancestry; for each, the blobs that differ from every
+//! parent at their path, and only the lines they add; plus the commit messages.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{anyhow, Context, Result};
+use gix::bstr::{BString, ByteSlice};
+use gix::objs::tree::EntryKind;
+use gix::objs::TreeRefIter;
+use gix::ObjectId;
+
+use super::lines::added_lines;
+use super::provenance::{decode_commit, generations, CommitNode, DecodedCommit};
+use super::{object_error, oversize, read_blob, GitConfig};
+use crate::finding::{Finding, Fingerprint, Origin, Provenance};
+use crate::scan::{Scanner, Tally};
+
+/// Resolves a revision to a commit id.
+fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId> {
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| anyhow!("bad revision {rev:?}: {e}"))?;
+    let obj = id
+        .object()
+        .map_err(|e| anyhow!("bad revision {rev:?}: {e}"))?
+        .peel_to_kind(gix::object::Kind::Commit)
+        .map_err(|e| anyhow!("revision {rev:?} is not a commit: {e}"))?;
+    Ok(obj.id)
+}
+
+/// Scans what the commits of `from..to` introduced; returns how many commits the range holds.
+pub(super) fn range(
+    repo: &gix::Repository,
+    from: &str,
+    to: &str,
+    all_lines: bool,
+    cfg: &GitConfig,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Result<usize> {
+    let from_id = resolve_commit(repo, from)?;
+    let to_id = resolve_commit(repo, to)?;
+    // Commits reachable from `to` but not from `from`, as in `git rev-list from..to`.
+    let mut hidden = HashSet::new();
+    let mut stack = vec![from_id];
+    while let Some(id) = stack.pop() {
+        if hidden.insert(id) {
+            stack.extend(decode_commit(repo, id, scanner)?.node.parents);
+        }
+    }
+    let mut commits = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stack = vec![to_id];
+    while let Some(id) = stack.pop() {
+        if hidden.contains(&id) || !seen.insert(id) {
+            continue;
+        }
+        let commit = decode_commit(repo, id, scanner)?;
+        stack.extend(commit.node.parents.iter().copied());
+        commits.push(commit);
+    }
+    // Oldest first by ancestry (generation), then time: the first commit in the range to
+    // carry a secret is the one that introduced it, whatever the commit dates say.
+    let nodes: Vec<&CommitNode> = commits.iter().map(|c| &c.node).collect();
+    let index: HashMap<ObjectId, usize> =
+        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let generation = generations(&nodes, &index);
+    let mut order: Vec<usize> = (0..commits.len()).collect();
+    order.sort_by_key(|&i| (generation[i], nodes[i].time, nodes[i].id));
+    let mut outcome_findings: HashMap<(Fingerprint, String), Finding> = HashMap::new();
+    let mut blob_cache: HashMap<ObjectId, Vec<Finding>> = HashMap::new();
+    for &i in &order {
+        let DecodedCommit {
+            node,
+            message,
+            meta,
+        } = &commits[i];
+        let id = &node.id;
+        let origin = Origin::Message {
+            id: id.to_string(),
+            kind: "commit",
+        };
+        let mut found = tally.scan(scanner, message, &origin);
+        let parent_trees = node
+            .parents
+            .iter()
+            .map(|p| match index.get(p) {
+                Some(&j) => Ok(commits[j].node.tree),
+                None => decode_commit(repo, *p, scanner).map(|d| d.node.tree),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut introduced = Vec::new();
+        diff_trees(
+            repo,
+            Some(node.tree),
+            &parent_trees,
+            &mut BString::default(),
+            &mut introduced,
+        )?;
+        for (path, blob, olds) in introduced {
+            let size = repo.find_header(blob).map_or(0, |h| h.size());
+            if size > cfg.max_blob_size {
+                oversize(tally, blob, Some(path.as_bstr()), size);
+                continue;
+            }
+            let data = match read_blob(repo, blob) {
+                Ok(d) => d,
+                Err(e) => {
+                    object_error(tally, blob, format!("{path}: {e:#}"));
+                    continue;
+                }
+            };
+            let path_s = path.to_str_lossy().into_owned();
+            let all = blob_cache.entry(blob).or_insert_with(|| {
+                let origin = Origin::Blob {
+                    id: blob.to_string(),
+                    path: Some(path_s.clone()),
+                };
+                tally.scan(scanner, &data, &origin)
+            });
+            if all.is_empty() {
+                continue;
+            }
+            let old_data: Vec<Vec<u8>> = olds
+                .iter()
+                .filter_map(|o| read_blob(repo, *o).ok())
+                .collect();
+            let olds: Vec<&[u8]> = old_data.iter().map(Vec::as_slice).collect();
+            let added = added_lines(&olds, &data);
+            for f in all.iter().filter(|f| all_lines || added.contains(&f.line)) {
+                let mut f = f.clone();
+                f.origin = Origin::Blob {
+                    id: blob.to_string(),
+                    path: Some(path_s.clone()),
+                };
+                found.push(f);
+            }
+        }
+        for mut f in found {
+            let key = (f.fingerprint.clone(), f.origin.display_path());
+            if let Some(prev) = outcome_findings.get_mut(&key) {
+                if let Some(p) = prev.provenance.as_mut() {
+                    p.commits += 1;
+                }
+                continue;
+            }
+            f.provenance = Some(Provenance {
+                commit: Some(meta.clone()),
+                commits: 1,
+                other_paths: 0,
+                unreachable: false,
+            });
+            outcome_findings.insert(key, f);
+        }
+    }
+    tally.keep(outcome_findings.into_values().collect());
+    Ok(commits.len())
+}
+
+/// Blobs under `new` that differ from every parent tree at their path: (path, blob, the
+/// parents' blobs at that path).
+fn diff_trees(
+    repo: &gix::Repository,
+    new: Option<ObjectId>,
+    olds: &[ObjectId],
+    prefix: &mut BString,
+    out: &mut Vec<(BString, ObjectId, Vec<ObjectId>)>,
+) -> Result<()> {
+    let Some(new) = new else { return Ok(()) };
+    let load = |id: ObjectId| -> Result<HashMap<BString, (EntryKind, ObjectId)>> {
+        let data = repo
+            .find_object(id)
+            .with_context(|| format!("cannot read tree {id}"))?
+            .detach()
+            .data;
+        let mut m = HashMap::new();
+        for e in TreeRefIter::from_bytes(&data) {
+            let e = e.with_context(|| format!("corrupt tree {id}"))?;
+            m.insert(e.filename.to_owned(), (e.mode.kind(), e.oid.to_owned()));
+        }
+        Ok(m)
+    };
+    let new_entries = load(new)?;
+    let old_entries: Vec<_> = olds.iter().map(|o| load(*o)).collect::<Result<_>>()?;
+    for (name, (kind, id)) in new_entries {
+        if old_entries
+            .iter()
+            .any(|o| o.get(&name).is_some_and(|(_, oid)| *oid == id))
+        {
+            continue;
+        }
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(&name);
+        match kind {
+            EntryKind::Tree => {
+                let subs: Vec<ObjectId> = old_entries
+                    .iter()
+                    .filter_map(|o| o.get(&name))
+                    .filter(|(k, _)| *k == EntryKind::Tree)
+                    .map(|(_, id)| *id)
+                    .collect();
+                diff_trees(repo, Some(id), &subs, prefix, out)?;
+            }
+            EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                let olds: Vec<ObjectId> = old_entries
+                    .iter()
+                    .filter_map(|o| o.get(&name))
+                    .filter(|(k, _)| *k != EntryKind::Tree && *k != EntryKind::Commit)
+                    .map(|(_, id)| *id)
+                    .collect();
+                out.push((prefix.clone(), id, olds));
+            }
+            EntryKind::Commit => {}
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
+}

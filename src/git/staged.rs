@@ -1,0 +1,139 @@
+//! `scan --staged`: the index against HEAD, what `git commit` would record (the pre-commit
+//! hook). Only the lines the staged change adds produce findings, unless `--all-lines`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use gix::bstr::{BStr, BString, ByteSlice};
+use gix::objs::tree::EntryKind;
+use gix::objs::TreeRefIter;
+use gix::ObjectId;
+
+use super::lines::added_lines;
+use super::{object_error, oversize, read_blob, GitConfig};
+use crate::finding::Origin;
+use crate::scan::{Scanner, Tally};
+
+pub(super) fn staged(
+    repo: &gix::Repository,
+    all_lines: bool,
+    cfg: &GitConfig,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Result<()> {
+    // `git commit -a` and `git commit PATH` run the hook against a temporary index named by
+    // GIT_INDEX_FILE (relative to the hook's working directory); that is what will be recorded.
+    let index: gix::index::File = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) if !p.is_empty() => {
+            gix::index::File::at(&p, repo.object_hash(), false, Default::default())
+                .with_context(|| format!("cannot read the index {}", Path::new(&p).display()))?
+        }
+        _ => {
+            let snapshot = repo.index_or_empty().context("cannot read the index")?;
+            (**snapshot).clone()
+        }
+    };
+    let mut head: HashMap<BString, ObjectId> = HashMap::new();
+    // An unborn HEAD (no commits yet) compares against the empty tree: everything is new.
+    if let Ok(tree) = repo.head_tree_id() {
+        flatten_tree(repo, tree.detach(), &mut BString::default(), &mut head)?;
+    }
+    let staged_paths: HashSet<&BStr> = index.entries().iter().map(|e| e.path(&index)).collect();
+    let head_blobs: HashSet<ObjectId> = head.values().copied().collect();
+    // Content of files the change removes or renames away: a renamed file's old lines are not
+    // new lines.
+    let mut removed: Option<Vec<Vec<u8>>> = None;
+    let mut findings = Vec::new();
+    for entry in index.entries() {
+        if entry.stage_raw() != 0 || entry.mode.is_submodule() || entry.mode.is_sparse() {
+            continue;
+        }
+        let path = entry.path(&index);
+        let old = head.get(path);
+        if old == Some(&entry.id) {
+            continue;
+        }
+        if old.is_none() && head_blobs.contains(&entry.id) && !all_lines {
+            continue; // a pure rename or copy adds no content
+        }
+        let header = match repo.find_header(entry.id) {
+            Ok(h) => h,
+            Err(e) => {
+                object_error(
+                    tally,
+                    entry.id,
+                    format!("{path}: cannot read staged blob: {e}"),
+                );
+                continue;
+            }
+        };
+        if header.size() > cfg.max_blob_size {
+            oversize(tally, entry.id, Some(path), header.size());
+            continue;
+        }
+        let data = match read_blob(repo, entry.id) {
+            Ok(d) => d,
+            Err(e) => {
+                object_error(tally, entry.id, format!("{path}: {e:#}"));
+                continue;
+            }
+        };
+        let origin = Origin::Staged {
+            path: path.to_str_lossy().into_owned(),
+        };
+        let mut found = tally.scan(scanner, &data, &origin);
+        if found.is_empty() || all_lines {
+            findings.extend(found);
+            continue;
+        }
+        let old_data: Vec<Vec<u8>> = match old {
+            Some(id) => vec![read_blob(repo, *id)?],
+            None => removed
+                .get_or_insert_with(|| {
+                    head.iter()
+                        .filter(|(p, _)| !staged_paths.contains(p.as_bstr()))
+                        .filter_map(|(_, id)| read_blob(repo, *id).ok())
+                        .collect()
+                })
+                .clone(),
+        };
+        let olds: Vec<&[u8]> = old_data.iter().map(Vec::as_slice).collect();
+        let added = added_lines(&olds, &data);
+        found.retain(|f| added.contains(&f.line));
+        findings.extend(found);
+    }
+    tally.keep(findings);
+    Ok(())
+}
+
+/// Every blob under `tree`, by path (submodules skipped).
+fn flatten_tree(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    prefix: &mut BString,
+    out: &mut HashMap<BString, ObjectId>,
+) -> Result<()> {
+    let data = repo
+        .find_object(tree)
+        .with_context(|| format!("cannot read tree {tree}"))?
+        .detach()
+        .data;
+    for entry in TreeRefIter::from_bytes(&data) {
+        let entry = entry.with_context(|| format!("corrupt tree {tree}"))?;
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(entry.filename);
+        match entry.mode.kind() {
+            EntryKind::Tree => flatten_tree(repo, entry.oid.to_owned(), prefix, out)?,
+            EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                out.insert(prefix.clone(), entry.oid.to_owned());
+            }
+            EntryKind::Commit => {}
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
+}

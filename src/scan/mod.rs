@@ -1,0 +1,25 @@
+//! The scan layer: what every input passes through, whatever mode produced it.
+//!
+//! - [`scanner`]: the per-input pipeline ([`Scanner`]): prefilter → matcher → validate →
+//!   inline markers → line and column → redacted context. Files, stdin, git blobs, commit and
+//!   tag messages and staged blobs all enter here.
+//! - [`outcome`]: the result of a scan: [`Tally`], the one accumulator the walk and the git
+//!   modes add to; [`Outcome`], what it becomes; [`ExitStatus`], decided once.
+//! - [`suppress`]: the suppression stage: inline markers, the config file's allow and exclude
+//!   lists, the baseline ([`Suppressor`]).
+//! - [`redact`]: redaction in one place ([`Redactor`]).
+//! - [`examples`]: rules checked against their own examples through this pipeline.
+
+mod examples;
+mod outcome;
+mod redact;
+mod scanner;
+mod suppress;
+
+pub use outcome::ExitStatus;
+pub use scanner::{ScanOptions, ScanResult, Scanner};
+
+pub(crate) use examples::check_examples;
+pub(crate) use outcome::{Outcome, SkipReason, Tally};
+pub(crate) use redact::Redactor;
+pub(crate) use suppress::{PathFilter, Suppressor};

@@ -1,0 +1,236 @@
+//! The result of a scan. [`Tally`] is the one accumulator every input mode (the file walk and
+//! the git modes) adds to from its threads: findings, bytes and inputs counted, skips by policy
+//! and per-input errors. [`Outcome`] is what it becomes when the scan is over, and
+//! [`ExitStatus`] is what the process will say about it: the exit code is decided here, once.
+
+use std::fmt;
+use std::os::unix::fs::FileTypeExt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::scanner::Scanner;
+use crate::baseline::Entry;
+use crate::finding::{Finding, Origin, RuleMeta, Status};
+
+/// Why an input was not scanned, by policy (not an error).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum SkipReason {
+    /// A symlink met while walking, and `--follow` was not given.
+    Symlink,
+    /// Larger than `--max-file-size` (its size in bytes).
+    TooLarge(u64),
+    /// A FIFO, socket or device: reading could block forever or never end.
+    Special(&'static str),
+}
+
+impl SkipReason {
+    pub(crate) fn special(meta: &std::fs::Metadata) -> SkipReason {
+        let t = meta.file_type();
+        SkipReason::Special(if t.is_fifo() {
+            "fifo"
+        } else if t.is_socket() {
+            "socket"
+        } else if t.is_block_device() {
+            "block device"
+        } else if t.is_char_device() {
+            "character device"
+        } else {
+            "not a regular file"
+        })
+    }
+
+    /// A short key for counting skips by kind.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::Symlink => "symlink",
+            SkipReason::TooLarge(_) => "too large",
+            SkipReason::Special(k) => k,
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Symlink => f.write_str("symlink not followed (use --follow)"),
+            SkipReason::TooLarge(n) => write!(f, "{n} bytes is over --max-file-size"),
+            SkipReason::Special(k) => write!(f, "{k}, not a regular file"),
+        }
+    }
+}
+
+/// Something that could not be read. Each one makes the scan incomplete (exit 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// What the process tells its caller, in order of precedence: a live token (an incident)
+/// outranks an incomplete scan, which outranks findings. The numbers are decided in
+/// [`ExitStatus::code`] and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitStatus {
+    /// Nothing found, everything readable was read.
+    Clean,
+    /// Findings.
+    Findings,
+    /// Bad arguments or rules, or something the scan was asked to read could not be read.
+    Error,
+    /// `--verify` (or `patrol verify`) found a live token.
+    Live,
+}
+
+impl ExitStatus {
+    /// The process exit code: 0, 1, 2 or 3.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+            ExitStatus::Live => 3,
+        }
+    }
+}
+
+/// Everything a scan produced.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Sorted by origin, then offset.
+    pub findings: Vec<Finding>,
+    pub files: u64,
+    pub bytes: u64,
+    pub invalid: usize,
+    pub suppressed: usize,
+    pub skipped: Vec<(String, SkipReason)>,
+    pub errors: Vec<Problem>,
+    pub elapsed: Duration,
+    /// Git LFS pointer blobs seen (scanned as text; the content they name is not fetched).
+    pub lfs_pointers: usize,
+    /// Range scans: how many commits the range holds.
+    pub commits: Option<usize>,
+    /// Findings dropped by the config file (`allow_secrets`, `exclude_paths`).
+    pub allowed: usize,
+    /// Findings dropped because the baseline records them.
+    pub baselined: usize,
+    /// Baseline entries that matched nothing, when asked for (`--baseline-unused`).
+    pub baseline_unused: Option<Vec<Entry>>,
+    /// The facts of every rule of the run, for reports that describe rules (SARIF).
+    pub rules: Vec<RuleMeta>,
+}
+
+impl Outcome {
+    /// Puts findings, skips and errors in a stable order, so that reports do not depend on
+    /// thread scheduling. Every producer of an outcome calls this once, at the end.
+    pub(crate) fn sort(&mut self) {
+        self.findings
+            .sort_by(|a, b| (&a.origin, a.offset, &a.rule).cmp(&(&b.origin, b.offset, &b.rule)));
+        self.skipped.sort();
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// What the process will exit with: [`ExitStatus::Live`] if `--verify` found a live token,
+    /// else [`ExitStatus::Error`] if anything could not be read (the scan is incomplete, even
+    /// if it also found leaks), else [`ExitStatus::Findings`] if there are findings.
+    pub(crate) fn status(&self) -> ExitStatus {
+        let live = self.findings.iter().any(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == Status::Live)
+        });
+        if live {
+            ExitStatus::Live
+        } else if !self.errors.is_empty() {
+            ExitStatus::Error
+        } else if !self.findings.is_empty() {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Clean
+        }
+    }
+
+    /// Skips counted by kind, in a stable order.
+    pub(crate) fn skip_counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: Vec<(&'static str, usize)> = Vec::new();
+        for (_, r) in &self.skipped {
+            match counts.iter_mut().find(|(k, _)| *k == r.kind()) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((r.kind(), 1)),
+            }
+        }
+        counts.sort();
+        counts
+    }
+
+    /// The description of rule `id`, if the run loaded it.
+    pub(crate) fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// The one accumulator of a scan: every input mode's threads add to it. Counters are atomics
+/// and lists are behind mutexes taken only when there is something to add (findings are rare).
+#[derive(Default)]
+pub(crate) struct Tally {
+    files: AtomicU64,
+    bytes: AtomicU64,
+    invalid: AtomicUsize,
+    suppressed: AtomicUsize,
+    lfs_pointers: AtomicUsize,
+    findings: Mutex<Vec<Finding>>,
+    skipped: Mutex<Vec<(String, SkipReason)>>,
+    errors: Mutex<Vec<Problem>>,
+}
+
+impl Tally {
+    /// Scans one input, counts it, and returns its findings (the caller decides where they go:
+    /// [`Tally::keep`], or a git mode's attribution first).
+    pub(crate) fn scan(&self, scanner: &Scanner, bytes: &[u8], origin: &Origin) -> Vec<Finding> {
+        let r = scanner.scan(bytes, origin);
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.invalid.fetch_add(r.invalid, Ordering::Relaxed);
+        self.suppressed.fetch_add(r.suppressed, Ordering::Relaxed);
+        r.findings
+    }
+
+    /// Adds findings to the outcome.
+    pub(crate) fn keep(&self, findings: Vec<Finding>) {
+        if !findings.is_empty() {
+            self.findings.lock().unwrap().extend(findings);
+        }
+    }
+
+    pub(crate) fn skip(&self, what: String, reason: SkipReason) {
+        self.skipped.lock().unwrap().push((what, reason));
+    }
+
+    /// An input that could not be read: the scan is incomplete.
+    pub(crate) fn error(&self, path: String, message: String) {
+        self.errors.lock().unwrap().push(Problem { path, message });
+    }
+
+    /// A Git LFS pointer was scanned (its content lives elsewhere).
+    pub(crate) fn lfs_pointer(&self) {
+        self.lfs_pointers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The outcome, sorted, with `elapsed` set.
+    pub(crate) fn into_outcome(self, elapsed: Duration) -> Outcome {
+        let mut outcome = Outcome {
+            findings: self.findings.into_inner().unwrap(),
+            files: self.files.into_inner(),
+            bytes: self.bytes.into_inner(),
+            invalid: self.invalid.into_inner(),
+            suppressed: self.suppressed.into_inner(),
+            skipped: self.skipped.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
+            lfs_pointers: self.lfs_pointers.into_inner(),
+            elapsed,
+            ..Outcome::default()
+        };
+        outcome.sort();
+        outcome
+    }
+}

@@ -1,0 +1,13 @@
+//! patrol's integration tests: one binary (`autotests = false` in Cargo.toml), one harness
+//! (`util`), topic modules. Every test drives the real `patrol` binary on real files and real
+//! git repositories in temporary directories, with a fake GitHub API on 127.0.0.1 for
+//! liveness checks; nothing reaches the network beyond loopback.
+
+mod util;
+
+mod git;
+mod layering;
+mod sarif;
+mod scan;
+mod verify;
+mod workflow;
