@@ -8,7 +8,7 @@
 //! entries that no longer match anything. A different secret on a baselined line has another
 //! fingerprint and is reported.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -34,10 +34,6 @@ impl Entry {
             // Newlines in a path would break the one-entry-per-line format.
             path: f.origin.display_path().replace(['\n', '\r'], " "),
         }
-    }
-
-    fn matches(&self, f: &Finding) -> bool {
-        self.fingerprint == f.fingerprint.as_str() && self.rule == f.rule
     }
 }
 
@@ -100,29 +96,38 @@ impl Baseline {
         s
     }
 
-    /// Removes baselined findings; returns how many were removed and the entries that matched
-    /// none of `findings`.
-    pub(crate) fn filter(&self, findings: &mut Vec<Finding>) -> (usize, Vec<Entry>) {
-        let before = findings.len();
-        let mut used = vec![false; self.entries.len()];
+    /// Removes baselined findings from `findings` and returns them, with the entries that
+    /// matched none. Linear in findings plus entries.
+    pub(crate) fn filter(&self, findings: &mut Vec<Finding>) -> (Vec<Finding>, Vec<Entry>) {
+        let mut index: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         let entries: Vec<&Entry> = self.entries.iter().collect();
-        findings.retain(|f| {
-            let mut hit = false;
-            for (i, e) in entries.iter().enumerate() {
-                if e.matches(f) {
-                    used[i] = true;
-                    hit = true;
+        for (i, e) in entries.iter().enumerate() {
+            index
+                .entry((e.fingerprint.as_str(), e.rule.as_str()))
+                .or_default()
+                .push(i);
+        }
+        let mut used = vec![false; entries.len()];
+        let mut removed = Vec::new();
+        let all = std::mem::take(findings);
+        for f in all {
+            match index.get(&(f.fingerprint.as_str(), f.rule.as_str())) {
+                Some(hits) => {
+                    for &i in hits {
+                        used[i] = true;
+                    }
+                    removed.push(f);
                 }
+                None => findings.push(f),
             }
-            !hit
-        });
+        }
         let unused = entries
             .iter()
             .zip(used)
             .filter(|(_, u)| !u)
             .map(|(e, _)| (*e).clone())
             .collect();
-        (before - findings.len(), unused)
+        (removed, unused)
     }
 }
 

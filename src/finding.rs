@@ -65,10 +65,24 @@ impl Secret {
     }
 
     /// The public prefix plus four characters, then `…`: enough to tell tokens apart in a
-    /// report, far too little to use one.
+    /// report, far too little to use one. Never cuts a character: the prefix ends on a
+    /// character boundary, whatever bytes the secret holds.
     pub fn redacted(&self) -> String {
-        let keep: String = self.value[self.prefix_len..].chars().take(4).collect();
-        format!("{}{}…", &self.value[..self.prefix_len], keep)
+        let mut cut = self.prefix_len.min(self.value.len());
+        while !self.value.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let keep: String = self.value[cut..].chars().take(4).collect();
+        format!("{}{}…", &self.value[..cut], keep)
+    }
+
+    /// Length in bytes (of the secret as reported: invalid UTF-8 replaced).
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
     }
 
     /// What a report shows: the secret in full only when the user asked (`--show-secrets`),
@@ -99,11 +113,13 @@ pub struct Fingerprint(String);
 
 impl Fingerprint {
     pub fn of(bytes: &[u8]) -> Fingerprint {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = Sha256::digest(bytes);
         let mut s = String::with_capacity(7 + 64);
         s.push_str("sha256:");
         for b in digest {
-            s.push_str(&format!("{b:02x}"));
+            s.push(HEX[usize::from(b >> 4)] as char);
+            s.push(HEX[usize::from(b & 15)] as char);
         }
         Fingerprint(s)
     }
@@ -174,9 +190,55 @@ pub struct Finding {
     pub provenance: Option<Provenance>,
     /// With `--verify`: what the provider's API said about the token.
     pub verification: Option<Verification>,
-    /// The secret's line, clipped around it, with every secret found on it redacted; control
-    /// characters replaced. For people reading the text report.
+    /// The secret's line, clipped around it, with every candidate on it redacted (its own
+    /// secret included, whatever `--show-secrets` says), otherwise exact: terminal writers
+    /// escape it, machine formats escape it as their syntax requires.
     pub context: String,
+    /// Why the finding is not reported, if it is suppressed: suppressed findings are kept and
+    /// shown as such in every format, so that no suppression is silent.
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Suppression {
+    /// An inline allow marker on the finding's line (`patrol:allow`, ...): in the source.
+    Marker { marker: &'static str },
+    /// The config file's `allow_secrets` lists its fingerprint.
+    AllowList,
+    /// The config file's `exclude_paths` matches its path (git tree paths: files matching it
+    /// are not read at all).
+    ExcludedPath,
+    /// The baseline records it.
+    Baseline,
+}
+
+impl Suppression {
+    /// A stable name for machine formats.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Suppression::Marker { .. } => "inline-marker",
+            Suppression::AllowList => "allow-list",
+            Suppression::ExcludedPath => "excluded-path",
+            Suppression::Baseline => "baseline",
+        }
+    }
+
+    /// Whether the suppression is written in the scanned source itself (SARIF `inSource`),
+    /// rather than kept outside it (`external`: config file, baseline).
+    pub fn in_source(&self) -> bool {
+        matches!(self, Suppression::Marker { .. })
+    }
+
+    /// For people: why it is not reported.
+    pub fn reason(&self) -> String {
+        match self {
+            Suppression::Marker { marker } => format!("allow marker `{marker}` on its line"),
+            Suppression::AllowList => "allow_secrets in the config file".to_string(),
+            Suppression::ExcludedPath => "exclude_paths in the config file".to_string(),
+            Suppression::Baseline => "recorded in the baseline".to_string(),
+        }
+    }
 }
 
 /// Where a secret found in git history came from.

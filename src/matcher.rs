@@ -1,58 +1,125 @@
-//! Stage 4: the regex confirms a prefilter hit. For each keyword hit, the owning rule's regex
-//! runs on a bounded window around the hit, and only matches that contain the hit count. The
-//! pipeline that calls this for every hit, then validates and locates each match, is
-//! `scan::Scanner`.
+//! Stage 4: the regex confirms prefilter hits. A rule's regex runs only near the rule's keyword
+//! hits: each hit opens a window of `rule.window` bytes on each side, overlapping windows of
+//! one rule merge into a region, and each region is searched once. Only matches that contain a
+//! keyword of the rule count (the prefilter's invariant: every reported match holds a hit).
+//!
+//! Merging is what keeps the time linear in the input: a flood of keywords (a megabyte of
+//! `ghs_ghs_…`) is one region searched once, not a window searched again for every hit.
+//!
+//! The pipeline that feeds hits in, then validates and locates each match, is `scan::Scanner`.
+
+use std::collections::HashSet;
 
 use crate::prefilter::Hit;
 use crate::rules::{Rule, MAX_WINDOW};
 
-/// Calls `f(secret_start, secret_end)` for each match of `rule` that contains `hit`, searching
-/// a window of `rule.window` bytes on each side. A match that reaches the window's end may be
-/// cut short, so the window grows (up to [`MAX_WINDOW`] past the hit) until it does not.
-pub(crate) fn for_each_match(
-    rule: &Rule,
-    haystack: &[u8],
-    hit: Hit,
-    mut f: impl FnMut(usize, usize),
-) {
-    let from = hit.start.saturating_sub(rule.window);
-    let mut reach = rule.window;
-    loop {
-        let to = haystack.len().min(hit.end + reach);
-        let window = &haystack[..to];
-        let mut at = from;
-        let mut truncated = false;
-        let mut found = Vec::new();
-        // `captures_at` searches from `at` but lets `\b` and friends see the bytes before it.
-        while let Some(caps) = rule.pattern.captures_at(window, at) {
-            let m = caps.get(0).expect("group 0 always matches");
-            if m.start() > hit.start {
-                break;
+/// One rule's search over one input. Hits must arrive in increasing start order, give or take a
+/// keyword's length (the prefilter's order); call [`RuleMatcher::finish`] after the last.
+pub(crate) struct RuleMatcher<'r> {
+    rule: &'r Rule,
+    region: Option<Region>,
+    /// Secret starts already reported: two matches (through different alternatives of the
+    /// pattern) can hold the same secret.
+    reported: HashSet<usize>,
+}
+
+/// Bytes to search: from `start`, for matches starting no later than `last_hit_start`, and
+/// reaching at least `end` (the last hit's end) plus the rule's window.
+#[derive(Clone, Copy)]
+struct Region {
+    start: usize,
+    end: usize,
+    last_hit_start: usize,
+}
+
+impl<'r> RuleMatcher<'r> {
+    pub(crate) fn new(rule: &'r Rule) -> RuleMatcher<'r> {
+        RuleMatcher {
+            rule,
+            region: None,
+            reported: HashSet::new(),
+        }
+    }
+
+    /// A keyword hit of this rule. `f(secret_start, secret_end)` is called for the matches of
+    /// every region that this hit closes.
+    pub(crate) fn hit(&mut self, haystack: &[u8], hit: Hit, f: &mut impl FnMut(usize, usize)) {
+        let from = hit.start.saturating_sub(self.rule.window);
+        match &mut self.region {
+            Some(r) if from <= r.end.saturating_add(self.rule.window) => {
+                r.start = r.start.min(from);
+                r.end = r.end.max(hit.end);
+                r.last_hit_start = r.last_hit_start.max(hit.start);
             }
-            if m.end() == to && to < haystack.len() && reach < MAX_WINDOW {
-                truncated = true;
-                break;
+            _ => {
+                self.flush(haystack, f);
+                self.region = Some(Region {
+                    start: from,
+                    end: hit.end,
+                    last_hit_start: hit.start,
+                });
             }
-            if m.end() >= hit.end {
-                if let Some(s) = caps.get(rule.secret_group) {
-                    found.push((s.start(), s.end()));
+        }
+    }
+
+    /// Searches the last open region.
+    pub(crate) fn finish(&mut self, haystack: &[u8], f: &mut impl FnMut(usize, usize)) {
+        self.flush(haystack, f);
+    }
+
+    /// Every match of the rule in the region that starts no later than its last hit and holds
+    /// a keyword. A match that reaches the searched end may be cut short, so the end grows (up
+    /// to [`MAX_WINDOW`] past the last hit) until no match does; matches already reported are
+    /// final (a regex match does not depend on bytes past its end and the byte after it).
+    fn flush(&mut self, haystack: &[u8], f: &mut impl FnMut(usize, usize)) {
+        let Some(region) = self.region.take() else {
+            return;
+        };
+        let rule = self.rule;
+        let mut reach = rule.window;
+        let mut at = region.start;
+        loop {
+            let to = haystack.len().min(region.end.saturating_add(reach));
+            let window = &haystack[..to];
+            let mut truncated = false;
+            // `find_at` searches from `at` but lets `\b` and friends see the bytes before.
+            while let Some(m) = rule.pattern.find_at(window, at) {
+                if m.start() > region.last_hit_start {
+                    break;
+                }
+                if m.end() == to && to < haystack.len() && reach < MAX_WINDOW {
+                    truncated = true;
+                    break;
+                }
+                if rule.text_has_keyword(m.as_bytes()) {
+                    let secret = if rule.secret_is_whole {
+                        Some((m.start(), m.end()))
+                    } else {
+                        // The same search, anchored where the match starts: capture groups.
+                        rule.pattern
+                            .captures_at(window, m.start())
+                            .and_then(|c| c.get(rule.secret_group))
+                            .map(|s| (s.start(), s.end()))
+                    };
+                    if let Some((s, e)) = secret {
+                        if self.reported.insert(s) {
+                            f(s, e);
+                        }
+                    }
+                }
+                // Resume just after this match's start, not its end: a match that holds no
+                // keyword may overlap one that does (`ghp_<36>ghp_<36>`, two tokens pasted).
+                at = m.start() + 1;
+                if at > to {
+                    break;
                 }
             }
-            // Resume just after this match's start, not its end: a match that does not contain
-            // the hit may overlap one that does (`ghp_<36>ghp_<36>`, two tokens pasted).
-            at = m.start() + 1;
-            if at > to {
-                break;
+            if truncated {
+                reach = reach.saturating_mul(4).min(MAX_WINDOW);
+                continue;
             }
+            return;
         }
-        if truncated {
-            reach = (reach * 4).min(MAX_WINDOW);
-            continue;
-        }
-        for (s, e) in found {
-            f(s, e);
-        }
-        return;
     }
 }
 

@@ -15,6 +15,12 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
+/// Hits at most this many bytes apart count as close (or the longest keyword, if longer: a
+/// dense stretch ends only past a gap no keyword spans).
+const DENSE_GAP: usize = 64;
+/// Close hits in a row after which the dense automaton takes over.
+const DENSE_RUN: usize = 16;
+
 use crate::rules::RuleSet;
 
 /// A keyword occurrence: where it is and which rules own that keyword.
@@ -28,6 +34,12 @@ pub(crate) struct Hit {
 
 pub(crate) struct Prefilter {
     automaton: AhoCorasick,
+    /// The same keywords without the SIMD prefilter: for stretches dense with hits, where a
+    /// prefilter call per hit (Teddy's set-up cost) would dominate. A DFA walks such a stretch
+    /// at a steady byte rate instead.
+    dense: AhoCorasick,
+    /// [`DENSE_GAP`], or more than the longest keyword.
+    dense_gap: usize,
     /// For each distinct keyword spelling, the indices of the rules that list it.
     owners: Vec<Vec<usize>>,
     /// For each keyword, the other keywords that are proper prefixes of it (hidden by
@@ -66,22 +78,69 @@ impl Prefilter {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&keywords)
             .expect("keyword automaton within size limits");
+        let dense = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&keywords)
+            .expect("keyword automaton within size limits");
+        let dense_gap = DENSE_GAP.max(keywords.iter().map(Vec::len).max().unwrap_or(0) + 1);
         Prefilter {
             automaton,
+            dense,
+            dense_gap,
             owners,
             prefixes,
         }
     }
 
     /// Calls `f` for every keyword occurrence in `haystack`, overlapping ones included, in
-    /// order of their start offset.
+    /// order of their start offset — except that within a stretch dense with hits, a hit may
+    /// come after one that starts up to a keyword's length later (occurrences are found in
+    /// order of their end there).
     pub(crate) fn for_each_hit(&self, haystack: &[u8], mut f: impl FnMut(Hit)) {
         let mut at = 0;
+        // Hits in a row that were close together: past DENSE_RUN of them, the DFA searches
+        // until a hit is far from the last again.
+        let mut close = 0usize;
+        let mut last = 0usize;
         while at < haystack.len() {
             let input = Input::new(haystack).span(at..haystack.len());
+            if close >= DENSE_RUN {
+                // One pass of the overlapping automaton reports every occurrence (prefixes
+                // included) until a hit is far from the last again; Teddy resumes after the
+                // last start reported, so nothing is reported twice or missed.
+                let mut furthest = last;
+                let mut sparse = false;
+                for m in self.dense.find_overlapping_iter(input) {
+                    if m.start() > furthest + self.dense_gap {
+                        sparse = true;
+                        break;
+                    }
+                    furthest = furthest.max(m.start());
+                    f(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        keyword: m.pattern().as_usize(),
+                    });
+                }
+                if !sparse {
+                    return;
+                }
+                at = furthest + 1;
+                last = furthest;
+                close = 0;
+                continue;
+            }
             let Some(m) = self.automaton.find(input) else {
                 return;
             };
+            close = if m.start() - last <= self.dense_gap {
+                close + 1
+            } else {
+                0
+            };
+            last = m.start();
             let keyword = m.pattern().as_usize();
             for &(p, len) in &self.prefixes[keyword] {
                 f(Hit {

@@ -3,7 +3,6 @@
 //! file is touched by one thread from stat to findings. Per-file problems are recorded in the
 //! scan's [`Tally`] and the scan goes on.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,7 +10,7 @@ use std::time::Instant;
 use ignore::{WalkBuilder, WalkState};
 
 use crate::finding::Origin;
-use crate::read::{read_file, NotRead};
+use crate::read::{open, NotRead};
 use crate::scan::{Outcome, Scanner, SkipReason, Suppressor, Tally};
 
 /// One input of a file scan.
@@ -43,22 +42,16 @@ fn error(t: &Tally, path: String, message: String) {
     t.error(path, message);
 }
 
-/// Scans one file the walker or the command line says is regular.
+/// Scans one file the walker or the command line says is regular, in bounded windows.
 fn scan_file(t: &Tally, path: &Path, cfg: &WalkOptions, scanner: &Scanner, buf: &mut Vec<u8>) {
-    match read_file(path, cfg.max_file_size, buf) {
+    let origin = Origin::File(clean_path(path));
+    match open(path, cfg.max_file_size) {
         Ok(Err(NotRead::TooLarge(len))) => skip(t, path, SkipReason::TooLarge(len)),
         Ok(Err(NotRead::NotRegular(meta))) => skip(t, path, SkipReason::special(&meta)),
-        Ok(Ok(contents)) => {
-            let found = t.scan(scanner, &contents, &Origin::File(clean_path(path)));
-            t.keep(found);
-            if contents.was_truncated() {
-                error(
-                    t,
-                    path.display().to_string(),
-                    "file shrank while being read; its scan is incomplete".to_string(),
-                );
-            }
-        }
+        Ok(Ok(mut file)) => match t.scan_reader(scanner, &mut file, &origin, buf) {
+            Ok(found) => t.keep(found),
+            Err(e) => error(t, path.display().to_string(), e.to_string()),
+        },
         Err(e) => error(t, path.display().to_string(), e.to_string()),
     }
 }
@@ -72,10 +65,11 @@ pub(crate) fn scan_inputs(inputs: &[Input], cfg: &WalkOptions, scanner: &Scanner
     let mut buf = Vec::new();
     for input in inputs {
         match input {
+            // Read in bounded windows too: a stream of any length costs bounded memory.
             Input::Stdin => {
-                let mut data = Vec::new();
-                match std::io::stdin().lock().read_to_end(&mut data) {
-                    Ok(_) => c.keep(c.scan(scanner, &data, &Origin::Stdin)),
+                let mut stdin = std::io::stdin().lock();
+                match c.scan_reader(scanner, &mut stdin, &Origin::Stdin, &mut buf) {
+                    Ok(found) => c.keep(found),
                     Err(e) => error(&c, "<stdin>".to_string(), e.to_string()),
                 }
             }

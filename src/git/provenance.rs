@@ -337,7 +337,9 @@ pub(super) fn decode_commit(
         id: id.to_string(),
         // A token in a commit summary is reported as a finding of its own; the summary shown
         // beside every finding from that commit must not print it.
-        summary: Redactor::new(scanner).redact(&c.message().summary().to_str_lossy()),
+        summary: Redactor::new(scanner)
+            .redact(&c.message().summary().to_str_lossy())
+            .into_owned(),
         ..CommitMeta::default()
     };
     if let Ok(a) = c.author() {

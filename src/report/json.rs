@@ -3,61 +3,123 @@
 
 use std::io::{self, Write};
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::ReportOptions;
-use crate::finding::{Finding, Origin};
+use crate::finding::{Finding, Origin, Suppression};
 use crate::scan::Outcome;
 
 /// Format version of the JSON document; bumped only on incompatible changes.
 pub(crate) const JSON_VERSION: u32 = 1;
 
-pub(crate) fn finding_value(f: &Finding, show_secrets: bool) -> Value {
-    let details: Map<String, Value> = f
-        .details
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let mut v = json!({
-        "rule": f.rule,
-        "rule_name": f.rule_name,
-        "path": f.origin.display_path(),
-        "line": f.line,
-        "column": f.column,
-        "offset": f.offset,
-        "secret": f.secret.shown(show_secrets),
-        "redacted": !show_secrets,
-        "fingerprint": f.fingerprint.as_str(),
-        "validation": f.validation.as_str(),
-        "details": details,
-        "binary": f.binary,
-    });
-    let obj = v.as_object_mut().expect("an object");
-    match &f.origin {
-        Origin::Blob { id, .. } => {
-            obj.insert("blob".into(), json!(id));
-        }
-        Origin::Message { id, kind } => {
-            obj.insert("message_of".into(), json!({ "kind": kind, "id": id }));
-        }
-        _ => {}
+/// One finding as the JSON formats write it. Fields are declared in alphabetical order (the
+/// order the format has always had) and borrowed from the finding: serialising tens of
+/// thousands of findings builds no intermediate tree.
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    binary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blob: Option<&'a str>,
+    column: u64,
+    /// `Some(None)`: a history finding whose blob no commit names (`"commit": null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<Option<CommitJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commits: Option<usize>,
+    details: BTreeMap<&'a str, &'a str>,
+    fingerprint: &'a str,
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_of: Option<MessageOf<'a>>,
+    offset: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_paths: Option<usize>,
+    path: String,
+    redacted: bool,
+    rule: &'a str,
+    rule_name: &'a str,
+    secret: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreachable: Option<bool>,
+    validation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct CommitJson<'a> {
+    author: &'a str,
+    date: &'a str,
+    id: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct MessageOf<'a> {
+    id: &'a str,
+    kind: &'a str,
+}
+
+#[derive(Serialize)]
+struct SuppressionJson<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<&'a str>,
+    reason: String,
+}
+
+fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
+    let (blob, message_of) = match &f.origin {
+        Origin::Blob { id, .. } => (Some(id.as_str()), None),
+        Origin::Message { id, kind } => (None, Some(MessageOf { id, kind })),
+        _ => (None, None),
+    };
+    let p = f.provenance.as_ref();
+    FindingJson {
+        binary: f.binary,
+        blob,
+        column: f.column,
+        commit: p.map(|p| {
+            p.commit.as_ref().map(|c| CommitJson {
+                author: &c.author,
+                date: &c.date,
+                id: &c.id,
+                summary: &c.summary,
+            })
+        }),
+        commits: p.map(|p| p.commits),
+        details: f
+            .details
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        fingerprint: f.fingerprint.as_str(),
+        line: f.line,
+        message_of,
+        offset: f.offset,
+        other_paths: p.map(|p| p.other_paths),
+        path: f.origin.display_path(),
+        redacted: !show_secrets,
+        rule: &f.rule,
+        rule_name: &f.rule_name,
+        secret: f.secret.shown(show_secrets),
+        suppression: f.suppression.as_ref().map(|s| SuppressionJson {
+            kind: s.kind(),
+            marker: match s {
+                Suppression::Marker { marker } => Some(marker),
+                _ => None,
+            },
+            reason: s.reason(),
+        }),
+        unreachable: p.map(|p| p.unreachable),
+        validation: f.validation.as_str(),
+        verification: f.verification.as_ref().map(|v| v.to_json()),
     }
-    if let Some(v) = &f.verification {
-        obj.insert("verification".into(), v.to_json());
-    }
-    if let Some(p) = &f.provenance {
-        obj.insert(
-            "commit".into(),
-            p.commit.as_ref().map_or(
-                Value::Null,
-                |c| json!({"id": c.id, "author": c.author, "date": c.date, "summary": c.summary}),
-            ),
-        );
-        obj.insert("commits".into(), json!(p.commits));
-        obj.insert("other_paths".into(), json!(p.other_paths));
-        obj.insert("unreachable".into(), json!(p.unreachable));
-    }
-    v
 }
 
 fn summary_value(o: &Outcome) -> Value {
@@ -72,13 +134,13 @@ fn summary_value(o: &Outcome) -> Value {
         "elapsed_ms": o.elapsed.as_millis() as u64,
         "findings": o.findings.len(),
         "invalid_hidden": o.invalid,
-        "suppressed": o.suppressed,
+        "suppressed": o.suppressed_by("inline-marker"),
         "skipped": skipped,
         "skipped_paths": o.skipped.iter().map(|(p, r)| json!({"path": p, "reason": r.to_string()})).collect::<Vec<_>>(),
         "errors": o.errors.iter().map(|p| json!({"path": p.path, "error": p.message})).collect::<Vec<_>>(),
         "lfs_pointers": o.lfs_pointers,
-        "allowed_by_config": o.allowed,
-        "baselined": o.baselined,
+        "allowed_by_config": o.suppressed_by("allow-list") + o.suppressed_by("excluded-path"),
+        "baselined": o.suppressed_by("baseline"),
         "baseline_unused": o.baseline_unused.as_ref().map(|u| u.iter().map(|e| json!({"fingerprint": e.fingerprint, "rule": e.rule, "path": e.path})).collect::<Vec<_>>()),
         "commits_in_range": o.commits,
         "exit_code": o.status().code(),
@@ -90,19 +152,36 @@ pub(crate) fn write_document(
     o: &Outcome,
     cfg: &ReportOptions,
 ) -> io::Result<()> {
-    let doc = json!({
-        "version": JSON_VERSION,
-        "tool": {"name": "patrol", "version": env!("CARGO_PKG_VERSION")},
-        "findings": o.findings.iter().map(|f| finding_value(f, cfg.show_secrets)).collect::<Vec<_>>(),
-        "summary": summary_value(o),
-    });
+    #[derive(Serialize)]
+    struct Document<'a> {
+        findings: Vec<FindingJson<'a>>,
+        summary: Value,
+        suppressed: Vec<FindingJson<'a>>,
+        tool: Value,
+        version: u32,
+    }
+    let doc = Document {
+        findings: o
+            .findings
+            .iter()
+            .map(|f| finding_json(f, cfg.show_secrets))
+            .collect(),
+        summary: summary_value(o),
+        suppressed: o
+            .suppressed
+            .iter()
+            .map(|f| finding_json(f, cfg.show_secrets))
+            .collect(),
+        tool: json!({"name": "patrol", "version": env!("CARGO_PKG_VERSION")}),
+        version: JSON_VERSION,
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 
 pub(crate) fn write_lines(out: &mut dyn Write, o: &Outcome, cfg: &ReportOptions) -> io::Result<()> {
     for f in &o.findings {
-        serde_json::to_writer(&mut *out, &finding_value(f, cfg.show_secrets))?;
+        serde_json::to_writer(&mut *out, &finding_json(f, cfg.show_secrets))?;
         writeln!(out)?;
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! when a report is written (findings are few, and sorting them makes output stable across runs
 //! and thread counts). Every format redacts secrets unless `show_secrets`.
 
+pub(crate) mod escape;
 pub(crate) mod json;
 pub(crate) mod sarif;
 pub(crate) mod text;
@@ -9,6 +10,7 @@ pub(crate) mod text;
 use std::io::{self, Write};
 
 use crate::scan::{Outcome, SkipReason};
+use escape::terminal;
 
 /// A report format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,18 +69,25 @@ pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Resul
     for (path, reason) in &outcome.skipped {
         // Symlinks are common (node_modules/.bin): counted in the summary, not listed.
         if *reason != SkipReason::Symlink {
-            writeln!(err, "patrol: skipped {path}: {reason}")?;
+            writeln!(err, "patrol: skipped {}: {reason}", terminal(path))?;
         }
     }
     for p in &outcome.errors {
-        writeln!(err, "patrol: error: {}: {}", p.path, p.message)?;
+        writeln!(
+            err,
+            "patrol: error: {}: {}",
+            terminal(&p.path),
+            terminal(&p.message)
+        )?;
     }
     if let Some(unused) = &outcome.baseline_unused {
         for e in unused {
             writeln!(
                 err,
                 "patrol: baseline entry matched nothing: {} {} {}",
-                e.fingerprint, e.rule, e.path
+                e.fingerprint,
+                terminal(&e.rule),
+                terminal(&e.path)
             )?;
         }
     }
@@ -111,14 +120,17 @@ pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Resul
             plural(outcome.lfs_pointers as u64, "file", "files")
         );
     }
-    if outcome.suppressed > 0 {
-        line += &format!("; {} suppressed by allow markers", outcome.suppressed);
+    let markers = outcome.suppressed_by("inline-marker");
+    if markers > 0 {
+        line += &format!("; {markers} suppressed by allow markers");
     }
-    if outcome.allowed > 0 {
-        line += &format!("; {} allowed by the config file", outcome.allowed);
+    let allowed = outcome.suppressed_by("allow-list") + outcome.suppressed_by("excluded-path");
+    if allowed > 0 {
+        line += &format!("; {allowed} allowed by the config file");
     }
-    if outcome.baselined > 0 {
-        line += &format!("; {} in the baseline", outcome.baselined);
+    let baselined = outcome.suppressed_by("baseline");
+    if baselined > 0 {
+        line += &format!("; {baselined} in the baseline");
     }
     let skips = outcome.skip_counts();
     if !skips.is_empty() {

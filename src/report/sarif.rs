@@ -22,7 +22,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::ReportOptions;
@@ -47,16 +48,15 @@ pub(crate) const FINGERPRINT_KEY: &str = "patrolSecretHash/v1";
 /// whoever reads it.
 const SECURITY_SEVERITY: &str = "9.0";
 
+/// The SARIF log for `outcome`, written as it is built.
 pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(outcome, cfg.show_secrets))?;
-    writeln!(out)
-}
-
-/// The whole SARIF log for `outcome`.
-pub(crate) fn document(outcome: &Outcome, show_secrets: bool) -> Value {
+    let show_secrets = cfg.show_secrets;
     // Rules that fired, by id (a stable order); a result points at its rule by index.
+    // Suppressed findings are results too, carrying `suppressions`: code scanning then shows a
+    // reviewer that a change suppressed its own secret.
+    let all = || outcome.findings.iter().chain(&outcome.suppressed);
     let mut fired: BTreeMap<&str, &str> = BTreeMap::new();
-    for f in &outcome.findings {
+    for f in all() {
         fired.entry(f.rule.as_str()).or_insert(f.rule_name.as_str());
     }
     let index: BTreeMap<&str, usize> = fired.keys().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -74,16 +74,16 @@ pub(crate) fn document(outcome: &Outcome, show_secrets: bool) -> Value {
     // The same secret more than once at one location: GitHub's convention (`hash:n`) numbers
     // the occurrences, so that each stays its own alert.
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let results: Vec<Value> = outcome
-        .findings
+    let located: Vec<(&Finding, Location)> =
+        all().map(|f| (f, artifact_location(&f.origin))).collect();
+    let results: Vec<ResultJson> = located
         .iter()
-        .map(|f| {
-            let loc = artifact_location(&f.origin);
+        .map(|(f, loc)| {
             let n = seen
                 .entry((f.fingerprint.as_str().to_string(), loc.uri.clone()))
                 .or_insert(0);
             *n += 1;
-            result(f, index[f.rule.as_str()], &loc, *n, show_secrets)
+            result(f, index[f.rule.as_str()], loc, *n, show_secrets)
         })
         .collect();
 
@@ -105,16 +105,33 @@ pub(crate) fn document(outcome: &Outcome, show_secrets: bool) -> Value {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
 
-    json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver(rules)},
-            "invocations": [invocation],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+    #[derive(Serialize)]
+    struct Log<'a> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        runs: [Run<'a>; 1],
+        version: &'static str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Run<'a> {
+        column_kind: &'static str,
+        invocations: [Value; 1],
+        results: Vec<ResultJson<'a>>,
+        tool: Value,
+    }
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            invocations: [invocation],
+            results,
+            tool: json!({"driver": driver(rules)}),
         }],
-    })
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
 }
 
 fn driver(rules: Vec<Value>) -> Value {
@@ -215,84 +232,187 @@ fn pascal_case(name: &str) -> String {
     }
 }
 
-fn result(
-    f: &Finding,
+/// A SARIF result, borrowed from its finding. Fields in alphabetical order (as the format has
+/// always written them); built and written without an intermediate JSON tree, so that tens of
+/// thousands of results cost time linear in their number and little memory.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultJson<'a> {
+    level: &'static str,
+    locations: [LocationJson<'a>; 1],
+    message: Text,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: PropertiesJson<'a>,
+    rule_id: &'a str,
     rule_index: usize,
-    loc: &Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[SuppressionJson; 1]>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationJson<'a> {
+    physical_location: PhysicalJson<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalJson<'a> {
+    artifact_location: ArtifactJson<'a>,
+    region: RegionJson,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Text>,
+    uri: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionJson {
+    byte_length: usize,
+    byte_offset: u64,
+    end_column: u64,
+    end_line: u64,
+    start_column: u64,
+    start_line: u64,
+}
+
+#[derive(Serialize)]
+struct PropertiesJson<'a> {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    binary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blob: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<Option<CommitJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commits: Option<usize>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    details: BTreeMap<&'a str, &'a str>,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_of: Option<MessageOfJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_paths: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreachable: Option<bool>,
+    validation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct CommitJson<'a> {
+    author: &'a str,
+    date: &'a str,
+    id: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct MessageOfJson<'a> {
+    id: &'a str,
+    kind: &'a str,
+}
+
+#[derive(Serialize)]
+struct SuppressionJson {
+    justification: String,
+    kind: &'static str,
+    status: &'static str,
+}
+
+fn result<'a>(
+    f: &'a Finding,
+    rule_index: usize,
+    loc: &'a Location,
     occurrence: usize,
     show_secrets: bool,
-) -> Value {
+) -> ResultJson<'a> {
     let level = if f.validation.is_valid() {
         "error"
     } else {
         // Only with --show-invalid: a placeholder or a typo, most likely.
         "note"
     };
-    let mut artifact = json!({"uri": loc.uri});
-    if loc.relative {
-        artifact["uriBaseId"] = json!(SRCROOT);
-    }
-    if let Some(d) = &loc.description {
-        artifact["description"] = json!({"text": d});
-    }
-    let mut physical = json!({"artifactLocation": artifact});
-    physical["region"] = region(f);
-
-    let mut props = Map::new();
-    props.insert("fingerprint".into(), json!(f.fingerprint.as_str()));
-    props.insert("validation".into(), json!(f.validation.as_str()));
-    if !f.details.is_empty() {
-        let details: Map<String, Value> = f
+    let (blob, message_of) = match &f.origin {
+        Origin::Blob { id, .. } => (Some(id.as_str()), None),
+        Origin::Message { id, kind } => (None, Some(MessageOfJson { id, kind })),
+        _ => (None, None),
+    };
+    let p = f.provenance.as_ref();
+    let properties = PropertiesJson {
+        binary: f.binary,
+        blob,
+        commit: p.map(|p| {
+            p.commit.as_ref().map(|c| CommitJson {
+                author: &c.author,
+                date: &c.date,
+                id: &c.id,
+                summary: &c.summary,
+            })
+        }),
+        commits: p.map(|p| p.commits),
+        details: f
             .details
             .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        props.insert("details".into(), Value::Object(details));
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        fingerprint: f.fingerprint.as_str(),
+        message_of,
+        other_paths: p.map(|p| p.other_paths),
+        secret: show_secrets.then(|| f.secret.shown(true)),
+        unreachable: p.map(|p| p.unreachable),
+        validation: f.validation.as_str(),
+        verification: f.verification.as_ref().map(|v| v.to_json()),
+    };
+    ResultJson {
+        level,
+        locations: [LocationJson {
+            physical_location: PhysicalJson {
+                artifact_location: ArtifactJson {
+                    description: loc.description.clone().map(|text| Text { text }),
+                    uri: &loc.uri,
+                    uri_base_id: loc.relative.then_some(SRCROOT),
+                },
+                region: region(f),
+            },
+        }],
+        message: Text {
+            text: message(f, show_secrets),
+        },
+        partial_fingerprints: BTreeMap::from([(
+            FINGERPRINT_KEY,
+            result_fingerprint(f, &loc.uri, occurrence),
+        )]),
+        properties,
+        rule_id: &f.rule,
+        rule_index,
+        suppressions: f.suppression.as_ref().map(|s| {
+            [SuppressionJson {
+                justification: end_sentence(format!("Not reported: {}", s.reason())),
+                kind: if s.in_source() {
+                    "inSource"
+                } else {
+                    "external"
+                },
+                status: "accepted",
+            }]
+        }),
     }
-    if f.binary {
-        props.insert("binary".into(), json!(true));
-    }
-    match &f.origin {
-        Origin::Blob { id, .. } => {
-            props.insert("blob".into(), json!(id));
-        }
-        Origin::Message { id, kind } => {
-            props.insert("message_of".into(), json!({"kind": kind, "id": id}));
-        }
-        _ => {}
-    }
-    if let Some(p) = &f.provenance {
-        props.insert(
-            "commit".into(),
-            p.commit.as_ref().map_or(Value::Null, |c| {
-                json!({
-                    "id": c.id,
-                    "author": c.author,
-                    "date": c.date,
-                    "summary": c.summary,
-                })
-            }),
-        );
-        props.insert("commits".into(), json!(p.commits));
-        props.insert("other_paths".into(), json!(p.other_paths));
-        props.insert("unreachable".into(), json!(p.unreachable));
-    }
-    if let Some(v) = &f.verification {
-        props.insert("verification".into(), v.to_json());
-    }
-    if show_secrets {
-        props.insert("secret".into(), json!(f.secret.shown(true)));
-    }
-
-    json!({
-        "ruleId": f.rule,
-        "ruleIndex": rule_index,
-        "level": level,
-        "message": {"text": message(f, show_secrets)},
-        "locations": [{"physicalLocation": physical}],
-        "partialFingerprints": {FINGERPRINT_KEY: result_fingerprint(f, &loc.uri, occurrence)},
-        "properties": props,
-    })
 }
 
 /// Names the token type, the offline verdict and where in history it came from; never the
@@ -361,7 +481,7 @@ fn short_fingerprint(f: &Finding) -> String {
 
 /// Where the secret is: 1-based lines, 1-based columns in characters (the run's `columnKind`),
 /// the end column just past the secret; and the byte range.
-fn region(f: &Finding) -> Value {
+fn region(f: &Finding) -> RegionJson {
     let secret = f.secret.expose();
     let line = f.line.max(1);
     let column = f.column.max(1);
@@ -372,14 +492,14 @@ fn region(f: &Finding) -> Value {
             secret[i + 1..].chars().count() as u64 + 1,
         ),
     };
-    json!({
-        "startLine": line,
-        "startColumn": column,
-        "endLine": end_line,
-        "endColumn": end_column,
-        "byteOffset": f.offset,
-        "byteLength": secret.len(),
-    })
+    RegionJson {
+        byte_length: secret.len(),
+        byte_offset: f.offset,
+        end_column,
+        end_line,
+        start_column: column,
+        start_line: line,
+    }
 }
 
 /// `hex(SHA-256(key, secret fingerprint, location)):n`. Built from what the secret is and which

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use super::escape::terminal;
 use super::ReportOptions;
 use crate::finding::{Finding, Origin};
 use crate::scan::Outcome;
@@ -60,7 +61,7 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
         if i > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "{}", paint.wrap(HEADER, path))?;
+        writeln!(out, "{}", paint.wrap(HEADER, &terminal(path)))?;
         let width = findings
             .iter()
             .map(|f| location(f).len())
@@ -70,7 +71,43 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
             write_finding(out, f, width, cfg.show_secrets, &paint)?;
         }
     }
-    write_rule_counts(out, &outcome.findings, &paint)
+    write_rule_counts(out, &outcome.findings, &paint)?;
+    write_suppressed(out, outcome, &paint)
+}
+
+/// Suppressed findings are never silent: how many, and why, after the findings.
+fn write_suppressed(out: &mut dyn Write, outcome: &Outcome, paint: &Paint) -> io::Result<()> {
+    if outcome.suppressed.is_empty() {
+        return Ok(());
+    }
+    let mut by: Vec<(String, usize)> = Vec::new();
+    for f in &outcome.suppressed {
+        let why = f
+            .suppression
+            .as_ref()
+            .map_or_else(String::new, |s| s.reason());
+        match by.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, n)) => *n += 1,
+            None => by.push((why, 1)),
+        }
+    }
+    by.sort();
+    let parts: Vec<String> = by.iter().map(|(w, n)| format!("{n} by {w}")).collect();
+    if !outcome.findings.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{}",
+        paint.wrap(
+            DIM,
+            &format!(
+                "{} suppressed (not reported): {}",
+                outcome.suppressed.len(),
+                parts.join(", ")
+            )
+        )
+    )
 }
 
 /// Findings by the path a person knows them by, groups in order of first appearance (the
@@ -111,9 +148,9 @@ fn write_finding(
         out,
         "  {}{pad}  {} {}  {}  ({})",
         paint.wrap(GREEN, &loc),
-        f.rule_name,
-        paint.wrap(CYAN, &format!("[{}]", f.rule)),
-        paint.wrap(RED, &f.secret.shown(show_secrets)),
+        terminal(&f.rule_name),
+        paint.wrap(CYAN, &format!("[{}]", terminal(&f.rule))),
+        paint.wrap(RED, &terminal(&f.secret.shown(show_secrets))),
         f.validation.as_str(),
     )?;
     // Everything under the finding lines up with its rule name.
@@ -121,7 +158,11 @@ fn write_finding(
 
     let mut facts: Vec<String> = Vec::new();
     if !f.details.is_empty() {
-        let pairs: Vec<String> = f.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let pairs: Vec<String> = f
+            .details
+            .iter()
+            .map(|(k, v)| format!("{}={}", terminal(k), terminal(v)))
+            .collect();
         facts.push(pairs.join(" "));
     }
     if f.binary {
@@ -133,7 +174,8 @@ fn write_finding(
 
     // The context is redacted by the scanner (every secret on the line), whatever
     // --show-secrets says: it is there to recognise the line, not to copy the token.
-    let context = f.context.trim();
+    let context = terminal(f.context.trim());
+    let context = context.as_ref();
     if !context.is_empty() {
         writeln!(
             out,
@@ -144,7 +186,7 @@ fn write_finding(
     }
 
     if let Some(line) = provenance_line(f) {
-        writeln!(out, "{indent}{}", paint.wrap(YELLOW, &line))?;
+        writeln!(out, "{indent}{}", paint.wrap(YELLOW, &terminal(&line)))?;
     }
     if let Some(v) = &f.verification {
         let colour = if v.status == crate::finding::Status::Live {
@@ -155,7 +197,7 @@ fn write_finding(
         writeln!(
             out,
             "{indent}{}",
-            paint.wrap(colour, &format!("verified: {}", v.summary()))
+            paint.wrap(colour, &format!("verified: {}", terminal(&v.summary())))
         )?;
     }
     Ok(())
@@ -233,9 +275,11 @@ fn write_rule_counts(out: &mut dyn Write, findings: &[Finding], paint: &Paint) -
     for (n, id, name) in counts {
         writeln!(
             out,
-            "{}{n:>width$}{} × {name} [{id}]",
+            "{}{n:>width$}{} × {} [{}]",
             paint.code(BOLD),
             paint.code(RESET),
+            terminal(name),
+            terminal(id),
         )?;
     }
     Ok(())
@@ -274,6 +318,7 @@ mod tests {
             binary: false,
             provenance: None,
             verification: None,
+            suppression: None,
         }
     }
 

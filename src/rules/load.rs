@@ -146,6 +146,15 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule> {
         .capture_names()
         .position(|n| n == Some("secret"))
         .ok_or_else(|| anyhow!("pattern has no group named 'secret' (?P<secret>...)"))?;
+    let secret_is_whole = matches!(
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(&spec.pattern)
+            .map(|h| h.into_kind()),
+        Ok(regex_syntax::hir::HirKind::Capture(c)) if c.name.as_deref() == Some("secret")
+    );
     if spec.examples.is_empty() {
         bail!("examples is empty: every rule needs at least one string it must find");
     }
@@ -157,6 +166,7 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule> {
         keywords_ignore_case: spec.keywords_ignore_case,
         pattern,
         secret_group,
+        secret_is_whole,
         check,
         boundary: spec.boundary.unwrap_or(!check.is_checksum()),
         window,

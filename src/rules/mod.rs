@@ -27,6 +27,9 @@ pub struct Rule {
     pub(crate) pattern: Regex,
     /// Capture index of the `secret` group in `pattern`.
     pub(crate) secret_group: usize,
+    /// The `secret` group is the whole pattern: matches need no capture resolution (the
+    /// matcher then asks the regex for match bounds only, which is several times cheaper).
+    pub(crate) secret_is_whole: bool,
     pub(crate) check: Check,
     pub(crate) boundary: bool,
     pub window: usize,

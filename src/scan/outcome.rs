@@ -102,7 +102,9 @@ pub(crate) struct Outcome {
     pub files: u64,
     pub bytes: u64,
     pub invalid: usize,
-    pub suppressed: usize,
+    /// Findings not reported, each with its [`crate::finding::Suppression`]: kept so that
+    /// every format can show what was suppressed, and why.
+    pub suppressed: Vec<Finding>,
     pub skipped: Vec<(String, SkipReason)>,
     pub errors: Vec<Problem>,
     pub elapsed: Duration,
@@ -110,10 +112,6 @@ pub(crate) struct Outcome {
     pub lfs_pointers: usize,
     /// Range scans: how many commits the range holds.
     pub commits: Option<usize>,
-    /// Findings dropped by the config file (`allow_secrets`, `exclude_paths`).
-    pub allowed: usize,
-    /// Findings dropped because the baseline records them.
-    pub baselined: usize,
     /// Baseline entries that matched nothing, when asked for (`--baseline-unused`).
     pub baseline_unused: Option<Vec<Entry>>,
     /// The facts of every rule of the run, for reports that describe rules (SARIF).
@@ -124,8 +122,9 @@ impl Outcome {
     /// Puts findings, skips and errors in a stable order, so that reports do not depend on
     /// thread scheduling. Every producer of an outcome calls this once, at the end.
     pub(crate) fn sort(&mut self) {
-        self.findings
-            .sort_by(|a, b| (&a.origin, a.offset, &a.rule).cmp(&(&b.origin, b.offset, &b.rule)));
+        for list in [&mut self.findings, &mut self.suppressed] {
+            sort_findings(list);
+        }
         self.skipped.sort();
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
     }
@@ -163,10 +162,35 @@ impl Outcome {
         counts
     }
 
+    /// How many findings were suppressed for reasons of `kind` (`Suppression::kind`).
+    pub(crate) fn suppressed_by(&self, kind: &str) -> usize {
+        self.suppressed
+            .iter()
+            .filter(|f| f.suppression.as_ref().is_some_and(|s| s.kind() == kind))
+            .count()
+    }
+
     /// The description of rule `id`, if the run loaded it.
     pub(crate) fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().find(|r| r.id == id)
     }
+}
+
+/// Sorts by origin, offset and rule. A finding is a few hundred bytes: sorting indices and
+/// moving each finding once costs far less than a sort that swaps findings (measured: 27% of
+/// a run with 250,000 findings went to `memmove`).
+fn sort_findings(list: &mut Vec<Finding>) {
+    if list.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_by(|&a, &b| key(&list[a]).cmp(&key(&list[b])));
+    let mut slots: Vec<Option<Finding>> = list.drain(..).map(Some).collect();
+    list.extend(order.into_iter().filter_map(|i| slots[i].take()));
+}
+
+fn key(f: &Finding) -> (&Origin, u64, &str) {
+    (&f.origin, f.offset, &f.rule)
 }
 
 /// The one accumulator of a scan: every input mode's threads add to it. Counters are atomics
@@ -176,9 +200,9 @@ pub(crate) struct Tally {
     files: AtomicU64,
     bytes: AtomicU64,
     invalid: AtomicUsize,
-    suppressed: AtomicUsize,
     lfs_pointers: AtomicUsize,
     findings: Mutex<Vec<Finding>>,
+    suppressed: Mutex<Vec<Finding>>,
     skipped: Mutex<Vec<(String, SkipReason)>>,
     errors: Mutex<Vec<Problem>>,
 }
@@ -188,10 +212,29 @@ impl Tally {
     /// [`Tally::keep`], or a git mode's attribution first).
     pub(crate) fn scan(&self, scanner: &Scanner, bytes: &[u8], origin: &Origin) -> Vec<Finding> {
         let r = scanner.scan(bytes, origin);
+        self.counted(r, bytes.len() as u64)
+    }
+
+    /// Scans a streamed input in windows (see `Scanner::scan_reader`), counts it, and returns
+    /// its findings.
+    pub(crate) fn scan_reader(
+        &self,
+        scanner: &Scanner,
+        input: &mut dyn std::io::Read,
+        origin: &Origin,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<Vec<Finding>> {
+        let (r, n) = scanner.scan_reader(input, origin, buf)?;
+        Ok(self.counted(r, n))
+    }
+
+    fn counted(&self, r: super::ScanResult, bytes: u64) -> Vec<Finding> {
         self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.invalid.fetch_add(r.invalid, Ordering::Relaxed);
-        self.suppressed.fetch_add(r.suppressed, Ordering::Relaxed);
+        if !r.suppressed.is_empty() {
+            self.suppressed.lock().unwrap().extend(r.suppressed);
+        }
         r.findings
     }
 
@@ -223,7 +266,7 @@ impl Tally {
             files: self.files.into_inner(),
             bytes: self.bytes.into_inner(),
             invalid: self.invalid.into_inner(),
-            suppressed: self.suppressed.into_inner(),
+            suppressed: self.suppressed.into_inner().unwrap(),
             skipped: self.skipped.into_inner().unwrap(),
             errors: self.errors.into_inner().unwrap(),
             lfs_pointers: self.lfs_pointers.into_inner(),

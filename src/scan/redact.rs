@@ -1,23 +1,37 @@
 //! Redaction, in one place. Every string that may carry a secret passes through here before a
-//! report writer sees it: a finding's context line (built here from the scanned bytes), commit
-//! summaries and authors, a server's reasons and logins. The redacted *form* of a secret is
-//! [`Secret::redacted`]: the public prefix and four characters, then `…`.
+//! report writer sees it: a finding's context line (built here from the scanned bytes), paths,
+//! commit summaries and authors, facts decoded from tokens, a server's reasons and logins,
+//! error messages and skipped paths. The redacted *form* of a secret is [`Secret::redacted`]:
+//! the public prefix and four characters, then `…`.
 //!
-//! [`Redactor`] redacts free text two ways: every secret already found (exact matches, so a
-//! secret shown beside another finding is masked too), and every candidate the scanner sees in
-//! the text itself (valid or not), so a token in a commit summary is masked even where it is
-//! not reported.
+//! What is masked:
+//! - every candidate the scanner sees in the text itself, valid or not, so a token in a commit
+//!   summary or a file name is masked even where it is not reported;
+//! - every secret already found, exactly (one Aho-Corasick pass however many there are);
+//! - in a server's answer about one token ([`Redactor::for_secret`]), any run of
+//!   [`ECHO_RUN`] or more characters of that token, in any case: servers echo what they get,
+//!   sometimes upper-cased or cut short, and the checksum would let a reader restore the few
+//!   characters missing from a partial echo.
+
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::outcome::Outcome;
 use super::scanner::Scanner;
-use crate::finding::{Finding, Secret};
+use crate::finding::{Finding, Origin, Secret};
+
+/// Shortest run of a token's characters, echoed by a server, that is masked.
+pub(crate) const ECHO_RUN: usize = 8;
 
 /// Redacts free text; see the module docs.
 pub(crate) struct Redactor<'s> {
     scanner: Option<&'s Scanner>,
-    /// (secret, redacted form), longest secret first, so that a secret containing another is
-    /// masked whole.
+    /// Secrets found, and the automaton over them (built when the first text is redacted).
     known: Vec<(String, String)>,
+    automaton: std::sync::OnceLock<Option<AhoCorasick>>,
+    /// A token sent to a server: runs of it are masked case-insensitively.
+    echoed: Option<Secret>,
 }
 
 impl<'s> Redactor<'s> {
@@ -26,115 +40,305 @@ impl<'s> Redactor<'s> {
         Redactor {
             scanner: Some(scanner),
             known: Vec::new(),
+            automaton: std::sync::OnceLock::new(),
+            echoed: None,
         }
     }
 
-    /// Masks exactly `secret` (a token sent to a server, whose answer may echo it).
+    /// Masks `secret` — a token sent to a server, whose answer may echo it whole, in another
+    /// case or cut short.
     pub(crate) fn for_secret(secret: &str) -> Redactor<'static> {
-        let mut r = Redactor {
+        let s = Secret::new(secret.as_bytes(), 0);
+        Redactor {
             scanner: None,
-            known: Vec::new(),
-        };
-        r.add(&Secret::new(secret.as_bytes(), 0));
-        r
+            known: vec![(s.expose().to_string(), s.redacted())],
+            automaton: std::sync::OnceLock::new(),
+            echoed: Some(s),
+        }
     }
 
     /// Also masks every secret of `findings`.
-    pub(crate) fn with_findings(mut self, findings: &[Finding]) -> Self {
-        for f in findings {
-            self.add(&f.secret);
+    pub(crate) fn with_findings<'f>(
+        mut self,
+        findings: impl IntoIterator<Item = &'f Finding>,
+    ) -> Self {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let found: Vec<&Finding> = findings.into_iter().collect();
+        for f in &found {
+            let s = f.secret.expose();
+            if !s.is_empty() && seen.insert(s) {
+                self.known.push((s.to_string(), f.secret.redacted()));
+            }
         }
         self
     }
 
-    fn add(&mut self, secret: &Secret) {
-        let s = secret.expose();
-        if s.is_empty() || self.known.iter().any(|(k, _)| k == s) {
-            return;
-        }
-        self.known.push((s.to_string(), secret.redacted()));
-        self.known.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                if self.known.is_empty() {
+                    return None;
+                }
+                // Leftmost-longest: a secret containing another is masked whole.
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(self.known.iter().map(|(s, _)| s.as_bytes()))
+                    .ok()
+            })
+            .as_ref()
     }
 
-    /// `text` with every known secret and every candidate in it replaced by its redacted form.
-    pub(crate) fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
+    /// `text` with every candidate, every known secret and every echo of the token replaced
+    /// by its redacted form.
+    pub(crate) fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut out: Cow<str> = Cow::Borrowed(text);
         if let Some(scanner) = self.scanner {
-            let mut spans = scanner.candidate_spans(out.as_bytes());
-            spans.sort_by_key(|(s, _, _)| std::cmp::Reverse(*s));
-            let mut last = usize::MAX;
-            for (start, end, redacted) in spans {
-                // Overlapping candidates (two rules on one token): the first kept wins.
-                if end > last || !out.is_char_boundary(start) || !out.is_char_boundary(end) {
-                    continue;
-                }
-                out.replace_range(start..end, &redacted);
-                last = start;
+            let spans = scanner.candidate_spans(out.as_bytes());
+            if !spans.is_empty() {
+                out = Cow::Owned(splice(&out, &spans));
             }
         }
-        for (secret, redacted) in &self.known {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), redacted);
+        if let Some(ac) = self.automaton() {
+            if ac.is_match(out.as_bytes()) {
+                let mut s = String::with_capacity(out.len());
+                let mut at = 0;
+                for m in ac.find_iter(out.as_bytes()) {
+                    s.push_str(&out[at..m.start()]);
+                    s.push_str(&self.known[m.pattern().as_usize()].1);
+                    at = m.end();
+                }
+                s.push_str(&out[at..]);
+                out = Cow::Owned(s);
+            }
+        }
+        if let Some(token) = &self.echoed {
+            if let Some(masked) = mask_echoes(&out, token) {
+                out = Cow::Owned(masked);
             }
         }
         out
     }
 
-    /// Redacts, in place, every string of `outcome` that came from the repository or a server
-    /// and is shown beside findings: commit authors and summaries, and what a liveness check
-    /// answered (reason, login, SSO note).
+    fn redact_in_place(&self, s: &mut String) {
+        if let Cow::Owned(r) = self.redact(s) {
+            *s = r;
+        }
+    }
+
+    /// Redacts, in place, every string of `outcome` that came from the scanned input or a
+    /// server and is shown beside findings: paths, commit authors and summaries, facts decoded
+    /// from tokens, what a liveness check answered, errors and skipped paths.
     pub(crate) fn apply(&self, outcome: &mut Outcome) {
-        for f in &mut outcome.findings {
-            if let Some(c) = f.provenance.as_mut().and_then(|p| p.commit.as_mut()) {
-                c.author = self.redact(&c.author);
-                c.summary = self.redact(&c.summary);
-            }
-            if let Some(v) = f.verification.as_mut() {
-                for s in [&mut v.reason, &mut v.login, &mut v.sso, &mut v.expires_at]
-                    .into_iter()
-                    .flatten()
-                {
-                    *s = self.redact(s);
-                }
+        for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
+            self.apply_finding(f);
+        }
+        for p in &mut outcome.errors {
+            self.redact_in_place(&mut p.path);
+            self.redact_in_place(&mut p.message);
+        }
+        for (path, _) in &mut outcome.skipped {
+            self.redact_in_place(path);
+        }
+        if let Some(unused) = &mut outcome.baseline_unused {
+            for e in unused {
+                self.redact_in_place(&mut e.path);
             }
         }
     }
+
+    fn apply_finding(&self, f: &mut Finding) {
+        match &mut f.origin {
+            Origin::File(p) => {
+                if let Cow::Owned(r) = self.redact(&p.to_string_lossy()) {
+                    *p = r.into();
+                }
+            }
+            Origin::Staged { path } => self.redact_in_place(path),
+            Origin::Blob {
+                path: Some(path), ..
+            } => self.redact_in_place(path),
+            Origin::Blob { path: None, .. } | Origin::Stdin | Origin::Message { .. } => {}
+        }
+        for (_, v) in &mut f.details {
+            self.redact_in_place(v);
+        }
+        if let Some(p) = f.provenance.as_mut() {
+            if let Some(c) = p.commit.as_mut() {
+                self.redact_in_place(&mut c.author);
+                self.redact_in_place(&mut c.summary);
+            }
+        }
+        if let Some(v) = f.verification.as_mut() {
+            for s in [&mut v.reason, &mut v.login, &mut v.sso, &mut v.expires_at]
+                .into_iter()
+                .flatten()
+            {
+                self.redact_in_place(s);
+            }
+        }
+    }
+}
+
+/// `text` with each span (start, end, replacement) replaced; overlapping spans are merged
+/// into the first.
+fn splice(text: &str, spans: &[(usize, usize, String)]) -> String {
+    let mut spans: Vec<&(usize, usize, String)> = spans.iter().collect();
+    spans.sort_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (s, e, r) in spans {
+        if *s < at {
+            // Overlaps the span just replaced: extend that one's reach.
+            at = at.max(*e);
+            continue;
+        }
+        out.push_str(&String::from_utf8_lossy(&text.as_bytes()[at..*s]));
+        out.push_str(r);
+        at = *e;
+    }
+    out.push_str(&String::from_utf8_lossy(
+        &text.as_bytes()[at.min(text.len())..],
+    ));
+    out
+}
+
+/// Masks every run of [`ECHO_RUN`] or more characters of `token` in `text`, compared ASCII
+/// case-insensitively; `None` if there is none.
+fn mask_echoes(text: &str, token: &Secret) -> Option<String> {
+    let t = token.expose().as_bytes();
+    let b = text.as_bytes();
+    if t.len() < ECHO_RUN || b.len() < ECHO_RUN {
+        return None;
+    }
+    // The longest common run starting at each position of `text`: a table of the previous
+    // row only (text × token, both short: reasons are cut to a few hundred bytes).
+    let mut spans: Vec<(usize, usize, String)> = Vec::new();
+    let mut prev = vec![0usize; t.len() + 1];
+    let mut cur = vec![0usize; t.len() + 1];
+    let mut best_end_at: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=b.len() {
+        for j in 1..=t.len() {
+            cur[j] = if b[i - 1].eq_ignore_ascii_case(&t[j - 1]) {
+                prev[j - 1] + 1
+            } else {
+                0
+            };
+            best_end_at[i] = best_end_at[i].max(cur[j]);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let mut i = b.len();
+    while i > 0 {
+        let run = best_end_at[i];
+        if run >= ECHO_RUN {
+            spans.push((i - run, i, token.redacted()));
+            i -= run;
+        } else {
+            i -= 1;
+        }
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    Some(splice(text, &spans))
 }
 
 /// Characters of context kept on each side of a secret: enough to recognise the line, bounded
 /// for minified files whose single line is megabytes long.
 const CONTEXT_CHARS: usize = 60;
 
-/// Sets each finding's `context`: its line, clipped around the secret, with every secret found
-/// on that line redacted (not only its own: two tokens often share a line).
-pub(crate) fn add_contexts(haystack: &[u8], findings: &mut [Finding]) {
-    let spans: Vec<(usize, usize, String)> = findings
-        .iter()
-        .map(|f| {
-            let start = f.offset as usize;
-            (start, start + f.secret.expose().len(), f.secret.redacted())
-        })
-        .collect();
-    for f in findings.iter_mut() {
-        let start = f.offset as usize;
-        let end = start + f.secret.expose().len();
-        let line_start = memchr::memrchr(b'\n', &haystack[..start]).map_or(0, |i| i + 1);
-        let line_end = memchr::memchr(b'\n', &haystack[end..]).map_or(haystack.len(), |i| end + i);
-        let from = clip_back(haystack, line_start, start);
-        let to = clip_forward(haystack, end, line_end);
-        let mut text = String::new();
-        let mut at = from;
-        for (s, e, redacted) in spans.iter().filter(|(s, e, _)| *s >= from && *e <= to) {
-            if *s < at {
-                continue;
-            }
-            text.push_str(&printable(&haystack[at..*s]));
-            text.push_str(redacted);
-            at = *e;
-        }
-        text.push_str(&printable(&haystack[at..to]));
-        f.context = text.trim_end_matches('\r').to_string();
+/// Every candidate of an input, sorted by start, with its redacted form; and the longest, so
+/// that the candidates overlapping a range are found by binary search.
+pub(crate) struct Spans {
+    spans: Vec<(usize, usize, String)>,
+    longest: usize,
+}
+
+impl Spans {
+    pub(crate) fn new(mut spans: Vec<(usize, usize, String)>) -> Spans {
+        spans.sort_by_key(|(s, e, _)| (*s, *e));
+        let longest = spans.iter().map(|(s, e, _)| e - s).max().unwrap_or(0);
+        Spans { spans, longest }
     }
+
+    /// The spans that overlap `[from, to)`.
+    fn overlapping(&self, from: usize, to: usize) -> impl Iterator<Item = &(usize, usize, String)> {
+        let first = self
+            .spans
+            .partition_point(|(s, _, _)| s.saturating_add(self.longest) < from);
+        self.spans[first..]
+            .iter()
+            .take_while(move |(s, _, _)| *s < to)
+            .filter(move |(_, e, _)| *e > from)
+    }
+}
+
+/// The context line of the secret at `haystack[start..end]`: its line, clipped to about
+/// [`CONTEXT_CHARS`] on each side, with every candidate in it redacted. A candidate the clip
+/// would cut is taken whole, then redacted; a word the clip would cut is left out, so no part
+/// of a neighbouring secret shows, known to the rules or not. Costs O(context), not O(line).
+pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Spans) -> String {
+    let lo = start.saturating_sub(CONTEXT_CHARS * 4);
+    let line_start = memchr::memrchr(b'\n', &haystack[lo..start]).map_or(lo, |i| lo + i + 1);
+    let hi = haystack.len().min(end.saturating_add(CONTEXT_CHARS * 4));
+    let line_end = memchr::memchr(b'\n', &haystack[end..hi]).map_or(hi, |i| end + i);
+    let mut from = clip_back(haystack, line_start, start);
+    let mut to = clip_forward(haystack, end, line_end);
+    // Take whole any candidate the clip cuts (it is redacted below), repeating while the
+    // widened range cuts another.
+    loop {
+        let mut moved = false;
+        for (s, e, _) in spans.overlapping(from, to) {
+            if *s < from {
+                from = *s;
+                moved = true;
+            }
+            if *e > to {
+                to = *e;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    // A word cut by the clip is dropped: it may be part of a secret no rule knows.
+    let cut_before = from > line_start && is_token_char(haystack[from - 1]);
+    if cut_before {
+        while from < start && is_token_char(haystack[from]) {
+            from += 1;
+        }
+    }
+    let cut_after = to < line_end && is_token_char(haystack[to]);
+    if cut_after {
+        while to > end && is_token_char(haystack[to - 1]) {
+            to -= 1;
+        }
+    }
+    let mut text = String::new();
+    if cut_before || from > line_start {
+        text.push('…');
+    }
+    let mut at = from;
+    for (s, e, redacted) in spans.overlapping(from, to) {
+        if *s < at {
+            continue;
+        }
+        text.push_str(&String::from_utf8_lossy(&haystack[at..*s]));
+        text.push_str(redacted);
+        at = *e;
+    }
+    text.push_str(&String::from_utf8_lossy(&haystack[at..to.max(at)]));
+    let mut text = text.trim_end_matches('\r').to_string();
+    if cut_after || to < line_end {
+        text.push('…');
+    }
+    text
+}
+
+/// Characters that tokens are made of: a clip between two of them cuts a word.
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-+/=.".contains(&b) || b >= 0x80
 }
 
 /// The start of at most [`CONTEXT_CHARS`] bytes of line before `pos`.
@@ -154,11 +358,75 @@ fn clip_forward(haystack: &[u8], pos: usize, line_end: usize) -> usize {
     to
 }
 
-/// Text safe to print on a terminal: invalid UTF-8 and control characters (an ANSI escape in
-/// the scanned file must not repaint the user's terminal) become `\u{fffd}` or `·`.
-fn printable(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .map(|c| if c.is_control() && c != '\t' { '·' } else { c })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(text: &str, needle: &str, redacted: &str) -> (usize, usize, String) {
+        let s = text.find(needle).unwrap();
+        (s, s + needle.len(), redacted.to_string())
+    }
+
+    /// Two secrets 20–60 characters apart on one line: the neighbour that straddles the
+    /// context's edge is redacted whole, never shown in part.
+    #[test]
+    fn a_neighbour_at_the_edge_is_redacted_whole() {
+        let a = "ghp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let b = "ghp_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+        for gap in 20..=60 {
+            let text = format!(
+                r#"{{"a":"{a}","pad":"{}","b":"{b}","c":"x"}}"#,
+                "y".repeat(gap)
+            );
+            let list = vec![span(&text, a, "ghp_AAAA…"), span(&text, b, "ghp_BBBB…")];
+            let spans = Spans::new(list.clone());
+            for (s, e, _) in &list {
+                let c = context_line(text.as_bytes(), *s, *e, &spans);
+                assert!(
+                    !c.contains("AAAAA") && !c.contains("BBBBB"),
+                    "gap {gap}: {c}"
+                );
+            }
+        }
+    }
+
+    /// An unknown secret cut by the clip is left out, not shown in part.
+    #[test]
+    fn a_cut_word_is_dropped() {
+        let text = format!("x {}{} ghp_T", "k".repeat(58), "Zq9".repeat(20));
+        let s = text.find("ghp_T").unwrap();
+        let c = context_line(text.as_bytes(), s, s + 5, &Spans::new(Vec::new()));
+        assert!(!c.contains("Zq9"), "{c}");
+        assert!(c.starts_with('…'), "{c}");
+    }
+
+    #[test]
+    fn echoes_are_masked_in_any_case_and_cut_short() {
+        let token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        let r = Redactor::for_secret(token);
+        for text in [
+            format!("bad token {token}"),
+            format!("BAD TOKEN {}", token.to_ascii_uppercase()),
+            format!("got '{}…'", &token[..20]),
+            format!("suffix {}", &token[25..]),
+        ] {
+            let out = r.redact(&text);
+            for w in token.as_bytes().windows(ECHO_RUN) {
+                let w = std::str::from_utf8(w).unwrap().to_ascii_lowercase();
+                assert!(!out.to_ascii_lowercase().contains(&w), "{text} -> {out}");
+            }
+        }
+        assert_eq!(r.redact("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn known_secrets_are_masked_longest_first() {
+        let mut r = Redactor::for_secret("x");
+        r.known = vec![
+            ("abcdefgh".into(), "abcd…".into()),
+            ("abcdefghijkl".into(), "LONG…".into()),
+        ];
+        r.echoed = None;
+        assert_eq!(r.redact("= abcdefghijkl ="), "= LONG… =");
+    }
 }

@@ -2,19 +2,36 @@
 //! they hold; every input — files, stdin, git blobs, commit and tag messages, staged blobs —
 //! goes through it, so a rule behaves identically everywhere:
 //!
-//! prefilter (keyword hits) → matcher (the owning rule's regex on a window) → validate
+//! prefilter (keyword hits) → matcher (the owning rules' regexes near the hits) → validate
 //! (offline checks) → suppress (inline allow markers) → locate (line, column) → context (the
 //! secret's line, every candidate on it redacted).
+//!
+//! Inputs too large to hold at once (a big file, stdin, a big blob) are scanned in overlapping
+//! windows ([`Scanner::scan_reader`]): memory stays bounded by [`WINDOW`] whatever the input's
+//! size, and a finding is reported by exactly one window with its place in the whole input.
+//!
+//! Every step is linear in the input: hits of one rule merge into regions searched once
+//! (`matcher`), lines and columns are counted incrementally, a line's allow marker is looked
+//! up once per line, and context lines look no further than they show.
 
-use std::collections::HashSet;
+use std::io::{self, Read};
 
 use super::redact;
-use super::suppress::line_has_marker;
-use crate::finding::{Finding, Origin, Secret};
-use crate::matcher::{for_each_match, has_boundaries};
+use super::suppress::marker_on_line;
+use crate::finding::{Finding, Origin, Secret, Suppression};
+use crate::matcher::{has_boundaries, RuleMatcher};
 use crate::prefilter::Prefilter;
-use crate::rules::RuleSet;
-use crate::validate::validate;
+use crate::rules::{RuleSet, MAX_WINDOW};
+use crate::validate::{validate, Verdict};
+
+/// Bytes scanned at once from a streamed input.
+pub(crate) const WINDOW: usize = 8 << 20;
+
+/// Bytes two consecutive windows share. Half of it lies on each side of the boundary between
+/// the windows' accepted ranges, and must hold everything a match needs around its start: the
+/// regex's reach (up to [`MAX_WINDOW`] past the last hit and a rule's window before it) and
+/// the context line.
+pub(crate) const OVERLAP: usize = 4 * MAX_WINDOW;
 
 /// Per-scan options that change what is reported, not what is matched.
 #[derive(Clone, Copy, Debug, Default)]
@@ -32,17 +49,34 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     /// Candidates dropped because their offline check failed (placeholders, typos).
     pub invalid: usize,
-    /// Findings dropped because their line carries an allow marker.
-    pub suppressed: usize,
+    /// Findings on lines that carry an allow marker: not reported, but kept (with the marker)
+    /// so that every output can show what was suppressed.
+    pub suppressed: Vec<Finding>,
 }
 
 /// A candidate the pipeline saw, before suppression: where it is, which rule matched it, and
 /// what the offline check said. Context lines redact every candidate, reported or not.
-struct Candidate {
+pub(crate) struct Candidate {
     rule: usize,
-    start: usize,
-    end: usize,
-    verdict: crate::validate::Verdict,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    verdict: Verdict,
+}
+
+/// Where a window of bytes sits in its input.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    /// Offset of the window's first byte in the input.
+    base: u64,
+    /// Newlines before the window.
+    lines: u64,
+    /// Characters between the last newline before the window and its first byte.
+    column: u64,
+    /// Candidates are reported only if they start in this range of the window (the rest
+    /// belongs to the neighbouring windows).
+    accept: (usize, usize),
+    /// The input looked binary (a NUL byte in its first 8 KiB).
+    binary: bool,
 }
 
 /// The compiled rules and their keyword automaton: built once, shared by reference across
@@ -67,9 +101,66 @@ impl Scanner {
         &self.rules
     }
 
-    /// Scans `haystack`. Findings come out ordered by offset.
+    /// Scans `haystack`, an input held whole. Findings come out ordered by offset.
     pub fn scan(&self, haystack: &[u8], origin: &Origin) -> ScanResult {
-        self.scan_with(haystack, origin, self.options)
+        let window = Window {
+            base: 0,
+            lines: 0,
+            column: 0,
+            accept: (0, haystack.len()),
+            binary: looks_binary(haystack),
+        };
+        self.scan_window(haystack, origin, self.options, window)
+    }
+
+    /// Scans everything `input` yields, [`WINDOW`] bytes at a time with [`OVERLAP`] bytes
+    /// shared between windows; `buf` is the caller's reusable buffer. Returns the result and
+    /// the number of bytes read.
+    pub fn scan_reader(
+        &self,
+        input: &mut dyn Read,
+        origin: &Origin,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<(ScanResult, u64)> {
+        let mut out = ScanResult::default();
+        buf.clear();
+        let mut window = Window {
+            base: 0,
+            lines: 0,
+            column: 0,
+            accept: (0, 0),
+            binary: false,
+        };
+        let mut first = true;
+        loop {
+            let eof = fill(input, buf, WINDOW)?;
+            if first {
+                window.binary = looks_binary(buf);
+            }
+            let len = buf.len();
+            let lo = if first { 0 } else { OVERLAP / 2 };
+            let hi = if eof { len } else { len - OVERLAP / 2 };
+            window.accept = (lo, hi);
+            let r = self.scan_window(buf, origin, self.options, window);
+            out.findings.extend(r.findings);
+            out.suppressed.extend(r.suppressed);
+            out.invalid += r.invalid;
+            if eof {
+                return Ok((out, window.base + len as u64));
+            }
+            // Keep the last OVERLAP bytes as the start of the next window.
+            let keep_from = len - OVERLAP;
+            let consumed = &buf[..keep_from];
+            let newlines = memchr::memchr_iter(b'\n', consumed).count() as u64;
+            window.column = match memchr::memrchr(b'\n', consumed) {
+                Some(i) => char_count(&consumed[i + 1..]),
+                None => window.column + char_count(consumed),
+            };
+            window.lines += newlines;
+            window.base += keep_from as u64;
+            buf.drain(..keep_from);
+            first = false;
+        }
     }
 
     /// Every candidate in `haystack`, valid or not, allow markers or not: (start, end,
@@ -77,13 +168,15 @@ impl Scanner {
     pub(crate) fn candidate_spans(&self, haystack: &[u8]) -> Vec<(usize, usize, String)> {
         self.candidates(haystack)
             .into_iter()
-            .map(|c| {
-                let bytes = &haystack[c.start..c.end];
-                let rule = &self.rules.rules[c.rule];
-                let redacted = Secret::new(bytes, rule.public_prefix_len(bytes)).redacted();
-                (c.start, c.end, redacted)
-            })
+            .map(|c| (c.start, c.end, self.redacted(haystack, &c)))
             .collect()
+    }
+
+    /// The redacted form of a candidate's bytes.
+    fn redacted(&self, haystack: &[u8], c: &Candidate) -> String {
+        let bytes = &haystack[c.start..c.end];
+        let rule = &self.rules.rules[c.rule];
+        Secret::new(bytes, rule.public_prefix_len(bytes)).redacted()
     }
 
     /// A token the user names as such (`patrol verify TOKEN`, `patrol revoke TOKEN`): its
@@ -92,7 +185,14 @@ impl Scanner {
     /// token is that context.
     pub(crate) fn identify(&self, token: &str) -> Option<Finding> {
         let whole = |text: &[u8]| {
-            self.scan_with(text, &Origin::Stdin, IDENTIFY)
+            let window = Window {
+                base: 0,
+                lines: 0,
+                column: 0,
+                accept: (0, text.len()),
+                binary: false,
+            };
+            self.scan_window(text, &Origin::Stdin, IDENTIFY, window)
                 .findings
                 .into_iter()
                 .find(|f| f.secret.expose() == token)
@@ -106,73 +206,104 @@ impl Scanner {
         })
     }
 
-    /// The prefilter, matcher and validation stages: each (rule, start) once, in order of the
-    /// keyword hits that led to them.
+    /// The prefilter, matcher and validation stages: every (rule, start) once, ordered by
+    /// start.
     fn candidates(&self, haystack: &[u8]) -> Vec<Candidate> {
         let mut out = Vec::new();
-        // (rule, secret start): a secret found through several keyword hits is seen once.
-        let mut seen: HashSet<(usize, usize)> = HashSet::new();
+        let mut matchers: Vec<RuleMatcher> =
+            self.rules.rules.iter().map(RuleMatcher::new).collect();
+        let emit = |ri: usize, start: usize, end: usize, out: &mut Vec<Candidate>| {
+            let rule = &self.rules.rules[ri];
+            let verdict = validate(rule.check, &haystack[start..end]);
+            let end = start + verdict.len;
+            if rule.boundary && !has_boundaries(haystack, start, end) {
+                return;
+            }
+            out.push(Candidate {
+                rule: ri,
+                start,
+                end,
+                verdict,
+            });
+        };
         self.prefilter.for_each_hit(haystack, |hit| {
             for &ri in self.prefilter.owners(hit.keyword) {
-                let rule = &self.rules.rules[ri];
-                for_each_match(rule, haystack, hit, |start, end| {
-                    if !seen.insert((ri, start)) {
-                        return;
-                    }
-                    let verdict = validate(rule.check, &haystack[start..end]);
-                    let end = start + verdict.len;
-                    if rule.boundary && !has_boundaries(haystack, start, end) {
-                        return;
-                    }
-                    out.push(Candidate {
-                        rule: ri,
-                        start,
-                        end,
-                        verdict,
-                    });
-                });
+                matchers[ri].hit(haystack, hit, &mut |s, e| emit(ri, s, e, &mut out));
             }
         });
+        for (ri, m) in matchers.iter_mut().enumerate() {
+            m.finish(haystack, &mut |s, e| emit(ri, s, e, &mut out));
+        }
+        out.sort_by_key(|c| (c.start, c.rule));
         out
     }
 
-    fn scan_with(&self, haystack: &[u8], origin: &Origin, options: ScanOptions) -> ScanResult {
+    fn scan_window(
+        &self,
+        haystack: &[u8],
+        origin: &Origin,
+        options: ScanOptions,
+        window: Window,
+    ) -> ScanResult {
         let mut out = ScanResult::default();
-        let binary = memchr::memchr(0, &haystack[..haystack.len().min(8192)]).is_some();
-        let mut locator = Locator::default();
-        for c in self.candidates(haystack) {
+        let candidates = self.candidates(haystack);
+        if candidates.is_empty() {
+            return out;
+        }
+        let mut locator = Locator::new(window);
+        let mut markers = LineMarkers::default();
+        let mut kept: Vec<(Finding, bool)> = Vec::new();
+        for c in &candidates {
+            if c.start < window.accept.0 || c.start >= window.accept.1 {
+                continue;
+            }
             if !c.verdict.validation.is_valid() && !options.show_invalid {
                 out.invalid += 1;
                 continue;
             }
-            if !options.ignore_allow_markers && line_has_marker(haystack, c.start) {
-                out.suppressed += 1;
-                continue;
-            }
+            let marker = if options.ignore_allow_markers {
+                None
+            } else {
+                markers.marker(haystack, c.start)
+            };
             let rule = &self.rules.rules[c.rule];
             let bytes = &haystack[c.start..c.end];
             let secret = Secret::new(bytes, rule.public_prefix_len(bytes));
             let (line, column) = locator.locate(haystack, c.start);
-            out.findings.push(Finding {
+            let finding = Finding {
                 rule: rule.id.clone(),
                 rule_name: rule.name.clone(),
                 origin: origin.clone(),
                 line,
                 column,
-                offset: c.start as u64,
+                offset: window.base + c.start as u64,
                 fingerprint: secret.fingerprint(),
                 secret,
                 validation: c.verdict.validation,
-                details: c.verdict.details,
-                binary,
+                details: c.verdict.details.clone(),
+                binary: window.binary,
                 provenance: None,
                 context: String::new(),
                 verification: None,
-            });
+                suppression: marker.map(|marker| Suppression::Marker { marker }),
+            };
+            kept.push((finding, marker.is_some()));
         }
-        out.findings
-            .sort_by(|a, b| (a.offset, &a.rule).cmp(&(b.offset, &b.rule)));
-        redact::add_contexts(haystack, &mut out.findings);
+        let spans = redact::Spans::new(
+            candidates
+                .iter()
+                .map(|c| (c.start, c.end, self.redacted(haystack, c)))
+                .collect(),
+        );
+        for (mut f, suppressed) in kept {
+            let start = (f.offset - window.base) as usize;
+            f.context = redact::context_line(haystack, start, start + f.secret.len(), &spans);
+            if suppressed {
+                out.suppressed.push(f);
+            } else {
+                out.findings.push(f);
+            }
+        }
         out
     }
 }
@@ -183,27 +314,171 @@ const IDENTIFY: ScanOptions = ScanOptions {
     ignore_allow_markers: true,
 };
 
-/// Turns offsets into 1-based (line, column), counting newlines incrementally so that many
-/// findings in one large input cost one pass, not one pass each.
-#[derive(Default)]
+/// A NUL byte in the first 8 KiB: the input is treated as binary (reported with byte offsets).
+fn looks_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+/// Reads from `input` until `buf` holds `size` bytes or the input ends; true at the end.
+fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, size: usize) -> io::Result<bool> {
+    // Room for the whole window up front (once per buffer: callers reuse it), so that reading
+    // never grows the buffer past it; the pages are touched only as bytes arrive.
+    buf.reserve_exact(size.saturating_sub(buf.len()));
+    let want = size.saturating_sub(buf.len()) as u64;
+    let got = input.take(want).read_to_end(buf)?;
+    Ok((got as u64) < want)
+}
+
+/// Characters in `bytes`, each byte of an invalid UTF-8 sequence counting as one.
+fn char_count(bytes: &[u8]) -> u64 {
+    if bytes.is_ascii() {
+        return bytes.len() as u64;
+    }
+    bytes
+        .utf8_chunks()
+        .map(|c| (c.valid().chars().count() + c.invalid().len()) as u64)
+        .sum()
+}
+
+/// Turns offsets into 1-based (line, column), counting incrementally so that many findings in
+/// one input — or on one line megabytes long — cost one pass, not one pass each.
 struct Locator {
+    window: Window,
+    /// Up to where newlines and characters have been counted.
     offset: usize,
-    line: u64,
+    /// Newlines in the window before `offset`.
+    lines: u64,
+    /// Start of the line holding `offset`, and the characters from it to `offset`.
+    line_start: usize,
+    column: u64,
 }
 
 impl Locator {
-    fn locate(&mut self, haystack: &[u8], offset: usize) -> (u64, u64) {
-        if offset < self.offset {
-            *self = Locator::default();
+    fn new(window: Window) -> Locator {
+        Locator {
+            window,
+            offset: 0,
+            lines: 0,
+            line_start: 0,
+            column: 0,
         }
-        self.line += memchr::memchr_iter(b'\n', &haystack[self.offset..offset]).count() as u64;
+    }
+
+    /// Offsets must not decrease between calls.
+    fn locate(&mut self, haystack: &[u8], offset: usize) -> (u64, u64) {
+        let gap = &haystack[self.offset..offset];
+        match memchr::memrchr(b'\n', gap) {
+            Some(i) => {
+                self.lines += memchr::memchr_iter(b'\n', gap).count() as u64;
+                self.line_start = self.offset + i + 1;
+                self.column = char_count(&haystack[self.line_start..offset]);
+            }
+            None => self.column += char_count(gap),
+        }
         self.offset = offset;
-        let line_start = memchr::memrchr(b'\n', &haystack[..offset]).map_or(0, |i| i + 1);
-        // Columns count characters; each byte of an invalid UTF-8 sequence counts as one.
-        let column: usize = haystack[line_start..offset]
-            .utf8_chunks()
-            .map(|c| c.valid().chars().count() + c.invalid().len())
-            .sum();
-        (self.line + 1, column as u64 + 1)
+        let first_line = self.lines == 0;
+        let line = self.window.lines + self.lines + 1;
+        let column = if first_line {
+            self.window.column + self.column
+        } else {
+            self.column
+        };
+        (line, column + 1)
+    }
+}
+
+/// The allow marker of the line holding an offset, looked up once per line.
+#[derive(Default)]
+struct LineMarkers {
+    /// The line last looked up: [start, end) and its marker.
+    line: Option<(usize, usize, Option<&'static str>)>,
+}
+
+impl LineMarkers {
+    fn marker(&mut self, haystack: &[u8], offset: usize) -> Option<&'static str> {
+        if let Some((s, e, m)) = self.line {
+            if offset >= s && offset < e.max(s + 1) {
+                return m;
+            }
+        }
+        let start = memchr::memrchr(b'\n', &haystack[..offset]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &haystack[offset..]).map_or(haystack.len(), |i| offset + i);
+        let m = marker_on_line(&haystack[start..end]);
+        self.line = Some((start, end, m));
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_rules;
+
+    fn scanner() -> Scanner {
+        Scanner::new(
+            load_rules(true, &[] as &[&str]).unwrap(),
+            ScanOptions::default(),
+        )
+    }
+
+    /// A generated classic token: body + base62(CRC-32(body)), computed here independently.
+    fn token(seed: u8) -> String {
+        let body: String = (0..30)
+            .map(|i: u8| {
+                (b'a' + seed.wrapping_mul(7).wrapping_add(i.wrapping_mul(13)) % 26) as char
+            })
+            .collect();
+        let mut n = crc32fast::hash(body.as_bytes());
+        let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut check = [b'0'; 6];
+        for slot in check.iter_mut().rev() {
+            *slot = alphabet[(n % 62) as usize];
+            n /= 62;
+        }
+        format!("ghp_{body}{}", String::from_utf8_lossy(&check))
+    }
+
+    /// Windows report what a whole scan reports, with the same lines, columns and offsets,
+    /// whatever falls on a window boundary (a token, a long line, a multi-byte character).
+    #[test]
+    fn windows_agree_with_a_whole_scan() {
+        let s = scanner();
+        let mut text = Vec::new();
+        let mut i = 0u8;
+        while text.len() < 3 * WINDOW {
+            text.extend_from_slice("é line ".repeat(i as usize % 50).as_bytes());
+            text.extend_from_slice(token(i).as_bytes());
+            // Every few tokens a line so long that it spans windows.
+            let filler = if i % 7 == 0 { OVERLAP + 1000 } else { 3000 };
+            text.extend(std::iter::repeat_n(b'x', filler));
+            text.push(b'\n');
+            i = i.wrapping_add(1);
+        }
+        let whole = s.scan(&text, &Origin::Stdin);
+        let mut buf = Vec::new();
+        let (streamed, n) = s
+            .scan_reader(&mut text.as_slice(), &Origin::Stdin, &mut buf)
+            .unwrap();
+        assert_eq!(n, text.len() as u64);
+        let key = |f: &Finding| (f.offset, f.line, f.column, f.fingerprint.clone());
+        let a: Vec<_> = whole.findings.iter().map(key).collect();
+        let b: Vec<_> = streamed.findings.iter().map(key).collect();
+        assert!(a.len() > 100, "{}", a.len());
+        assert_eq!(a, b);
+        assert!(buf.capacity() <= WINDOW + OVERLAP, "{}", buf.capacity());
+    }
+
+    #[test]
+    fn columns_on_one_long_line_are_counted_once() {
+        let s = scanner();
+        let line: String = (0..2000)
+            .map(|i| format!("{} é ", token(i as u8)))
+            .collect();
+        let r = s.scan(line.as_bytes(), &Origin::Stdin);
+        assert_eq!(r.findings.len(), 2000);
+        for (i, f) in r.findings.iter().enumerate() {
+            assert_eq!(f.line, 1);
+            assert_eq!(f.column, i as u64 * 43 + 1);
+        }
     }
 }

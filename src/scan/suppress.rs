@@ -14,7 +14,7 @@ use globset::GlobSet;
 
 use super::outcome::Outcome;
 use crate::baseline::Baseline;
-use crate::finding::Origin;
+use crate::finding::{Finding, Origin, Suppression};
 
 /// Inline markers that suppress findings on their line. `patrol:allow` is ours; the others
 /// are honoured so that teams switching tools keep their existing annotations.
@@ -27,14 +27,12 @@ pub(super) const ALLOW_MARKERS: [&str; 6] = [
     "kingfisher:ignore",
 ];
 
-/// Whether the line holding `offset` contains an allow marker.
-pub(crate) fn line_has_marker(haystack: &[u8], offset: usize) -> bool {
-    let start = memchr::memrchr(b'\n', &haystack[..offset]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &haystack[offset..]).map_or(haystack.len(), |i| offset + i);
-    let line = &haystack[start..end];
+/// The allow marker `line` carries, if any.
+pub(crate) fn marker_on_line(line: &[u8]) -> Option<&'static str> {
     ALLOW_MARKERS
         .iter()
-        .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+        .find(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+        .copied()
 }
 
 /// `exclude_paths` globs, relative to the directory of the file that set them.
@@ -85,34 +83,56 @@ impl Suppressor {
         self.exclude.as_ref().is_some_and(|f| f.matches_file(path))
     }
 
-    /// Drops allowed, excluded and baselined findings from `outcome`, counting each kind.
+    /// Moves allowed, excluded and baselined findings of `outcome` to its suppressed list,
+    /// each with its reason.
     pub(crate) fn apply(&self, outcome: &mut Outcome) {
-        let before = outcome.findings.len();
-        outcome.findings.retain(|f| {
-            let allowed = self
-                .allow_secrets
-                .iter()
-                .any(|a| a == f.fingerprint.as_str());
-            // Files were filtered before they were read; tree paths are known only now.
-            let excluded = match &f.origin {
-                Origin::Staged { path }
-                | Origin::Blob {
-                    path: Some(path), ..
-                } => self
-                    .exclude
-                    .as_ref()
-                    .is_some_and(|x| x.matches_tree_path(path)),
-                _ => false,
-            };
-            !allowed && !excluded
-        });
-        outcome.allowed = before - outcome.findings.len();
+        let findings = std::mem::take(&mut outcome.findings);
+        let mut kept = Vec::with_capacity(findings.len());
+        for mut f in findings {
+            match self.reason(&f) {
+                Some(why) => {
+                    f.suppression = Some(why);
+                    outcome.suppressed.push(f);
+                }
+                None => kept.push(f),
+            }
+        }
+        outcome.findings = kept;
         if let Some(b) = &self.baseline {
-            let (n, unused) = b.filter(&mut outcome.findings);
-            outcome.baselined = n;
+            let (baselined, unused) = b.filter(&mut outcome.findings);
+            outcome
+                .suppressed
+                .extend(baselined.into_iter().map(|mut f| {
+                    f.suppression = Some(Suppression::Baseline);
+                    f
+                }));
             if self.list_unused {
                 outcome.baseline_unused = Some(unused);
             }
         }
+        outcome.sort();
+    }
+
+    /// Why the config file suppresses `f`, if it does.
+    fn reason(&self, f: &Finding) -> Option<Suppression> {
+        if self
+            .allow_secrets
+            .iter()
+            .any(|a| a == f.fingerprint.as_str())
+        {
+            return Some(Suppression::AllowList);
+        }
+        // Files were filtered before they were read; tree paths are known only now.
+        let excluded = match &f.origin {
+            Origin::Staged { path }
+            | Origin::Blob {
+                path: Some(path), ..
+            } => self
+                .exclude
+                .as_ref()
+                .is_some_and(|x| x.matches_tree_path(path)),
+            _ => false,
+        };
+        excluded.then_some(Suppression::ExcludedPath)
     }
 }

@@ -10,6 +10,7 @@
 
 use sha2::{Digest, Sha256};
 
+#[cfg(test)]
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -17,8 +18,14 @@ const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const CLASSIC_MIN_TAIL: usize = 36;
 
 /// The 6-character base62 check GitHub appends to a classic token's body.
-pub(crate) fn github_classic_check(body: &[u8]) -> [u8; 6] {
-    let mut n = crc32fast::hash(body);
+#[cfg(test)]
+fn github_classic_check(body: &[u8]) -> [u8; 6] {
+    base62_6(crc32fast::hash(body))
+}
+
+/// `n` in base62, most significant digit first, zero-padded to 6 characters.
+#[cfg(test)]
+fn base62_6(mut n: u32) -> [u8; 6] {
     let mut out = [b'0'; 6];
     // 62^6 > 2^32, so six digits always suffice; unused leading digits stay '0'.
     for slot in out.iter_mut().rev() {
@@ -29,18 +36,69 @@ pub(crate) fn github_classic_check(body: &[u8]) -> [u8; 6] {
 }
 
 /// If some prefix of `candidate` (`prefix_` + alphanumerics) is a checksum-valid classic token,
-/// its length. Tries the whole run first, then shorter ones, so that a token with text glued to
-/// its end (`ghp_…` followed by more letters) is still proved. Returns `None` if no length of at
-/// least 36 characters after the `_` passes.
+/// its length: the longest that passes, so that a token with text glued to its end (`ghp_…`
+/// followed by more letters) is still proved. Returns `None` if no length of at least 36
+/// characters after the `_` passes.
+///
+/// Linear in the candidate: the CRC of each longer body extends the previous one by a byte,
+/// rather than being computed afresh for every length (a 251-character run would otherwise
+/// cost 216 hashes of up to 245 bytes each).
 pub(crate) fn github_classic_token_len(candidate: &[u8]) -> Option<usize> {
     let underscore = memchr::memchr(b'_', candidate)?;
     let tail = &candidate[underscore + 1..];
     if tail.len() < CLASSIC_MIN_TAIL {
         return None;
     }
-    (CLASSIC_MIN_TAIL..=tail.len()).rev().find_map(|n| {
-        let (body, check) = tail[..n].split_at(n - 6);
-        (github_classic_check(body) == check).then_some(underscore + 1 + n)
+    // The CRC register (pre-inversion) over tail[..n - 6], the body when the token is n
+    // characters long; extended one byte per length.
+    let mut crc = !crc32fast::hash(&tail[..CLASSIC_MIN_TAIL - 6]);
+    let mut best = None;
+    for n in CLASSIC_MIN_TAIL..=tail.len() {
+        if decode_base62_6(&tail[n - 6..n]) == Some(u64::from(!crc)) {
+            best = Some(underscore + 1 + n);
+        }
+        if n < tail.len() {
+            crc = crc32_byte(crc, tail[n - 6]);
+        }
+    }
+    best
+}
+
+/// One byte into a CRC-32/IEEE register (reflected, polynomial 0xEDB88320), by table.
+fn crc32_byte(crc: u32, byte: u8) -> u32 {
+    CRC_TABLE[usize::from((crc as u8) ^ byte)] ^ (crc >> 8)
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// The number six base62 characters spell, or `None` if one is not base62.
+fn decode_base62_6(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |n, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'A'..=b'Z' => d - b'A' + 10,
+            b'a'..=b'z' => d - b'a' + 36,
+            _ => return None,
+        };
+        Some(n * 62 + u64::from(v))
     })
 }
 
@@ -84,6 +142,21 @@ mod tests {
             b"024xXH"
         );
         assert_eq!(&github_classic_check(b""), b"000000");
+    }
+
+    #[test]
+    fn table_crc_agrees_with_crc32fast() {
+        let data = b"The quick brown fox jumps over the lazy dog 0123456789";
+        for n in 0..data.len() {
+            let mut crc = !crc32fast::hash(&data[..n]);
+            for &b in &data[n..] {
+                crc = crc32_byte(crc, b);
+            }
+            assert_eq!(!crc, crc32fast::hash(data), "{n}");
+        }
+        assert_eq!(decode_base62_6(b"000010"), Some(62));
+        assert_eq!(decode_base62_6(b"zzzzzz"), Some(62u64.pow(6) - 1));
+        assert_eq!(decode_base62_6(b"00-000"), None);
     }
 
     #[test]

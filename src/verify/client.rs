@@ -153,7 +153,7 @@ impl Client {
                 .into_iter()
                 .flatten()
             {
-                *s = redactor.redact(s);
+                *s = redactor.redact(s).into_owned();
             }
             v
         };

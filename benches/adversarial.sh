@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Time linear in the input, whatever the bytes: patrol on hostile inputs built to make a scanner
+# slow, each at 1 MB and 10 MB, against ordinary source code of the same sizes.
+#
+#   benches/adversarial.sh            (RUNS=3 per case, median reported)
+#
+# Cases (see benches/README.md for why each is hostile):
+#   ordinary       the Python standard library's .py files, concatenated (the reference)
+#   flood-ghp      `ghp_` repeated: a keyword hit every 4 bytes
+#   flood-ghs      `ghs_` repeated: two rules (classic and stateless) own the keyword
+#   max-runs       `ghp_` + 251 alphanumerics (the longest a classic token may be) + a space:
+#                  every length from 36 to 251 is a checksum candidate
+#   jwt-near-miss  stateless-token shapes that fail late (a short signature), on one line
+#   long-run       `ghs_1_` + base64url for the whole input: one match as long as the regex
+#                  window allows, and `ghs_` inside it again and again
+#   tokens-line    checksum-valid tokens separated by spaces, all on one line (25k per MB)
+#   findings-*     a valid token per line (25k findings per MB) written as text, json, sarif
+# For each: wall time, MB/s, time per byte relative to ordinary text, and the 10 MB time over
+# the 1 MB time (10 for linear).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+cargo build --release --quiet
+PATROL=$PWD/target/release/patrol
+WORK=${WORK:-target/bench-adversarial}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+
+WORK=$WORK python3 - <<'PY'
+import os, random, string, sysconfig, zlib
+work = os.environ["WORK"]
+A = string.digits + string.ascii_uppercase + string.ascii_lowercase
+rng = random.Random(7)
+def token():
+    body = "".join(rng.choice(A) for _ in range(30))
+    n, check = zlib.crc32(body.encode()), ""
+    for _ in range(6):
+        check = A[n % 62] + check
+        n //= 62
+    return "ghp_" + body + check
+def ordinary(size):
+    out, total = [], 0
+    std = sysconfig.get_paths()["stdlib"]
+    for root, dirs, files in sorted(os.walk(std)):
+        dirs.sort()
+        for f in sorted(files):
+            if f.endswith(".py"):
+                data = open(os.path.join(root, f), "rb").read()
+                out.append(data); total += len(data)
+                if total >= size:
+                    return b"".join(out)[:size]
+    return (b"".join(out) * (size // max(total, 1) + 1))[:size]
+def repeat(unit, size):
+    return (unit * (size // len(unit) + 1))[:size]
+b64 = string.ascii_letters + string.digits + "-_"
+cases = {
+    "ordinary": lambda n: ordinary(n),
+    "flood-ghp": lambda n: repeat(b"ghp_", n),
+    "flood-ghs": lambda n: repeat(b"ghs_", n),
+    "max-runs": lambda n: repeat(("ghp_" + "".join(rng.choice(A) for _ in range(251)) + " ").encode(), n),
+    "jwt-near-miss": lambda n: repeat(b"ghs_123456_eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2dpdGh1Yi5jb20ifQ.c2ln ", n),
+    "long-run": lambda n: (b"ghs_1_" + "".join(rng.choice(b64) for _ in range(n)).encode())[:n],
+    "tokens-line": lambda n: repeat(" ".join(token() for _ in range(2000)).encode() + b" ", n),
+    "findings": lambda n: repeat("\n".join(token() for _ in range(2000)).encode() + b"\n", n),
+}
+for name, make in cases.items():
+    for mb in (1, 10):
+        p = os.path.join(work, f"{name}-{mb}MB.txt")
+        if not os.path.exists(p):
+            with open(p, "wb") as f:
+                f.write(make(mb * 1_000_000))
+PY
+
+PATROL=$PATROL WORK=$WORK RUNS=$RUNS python3 - <<'PY'
+import os, statistics, subprocess, time
+patrol, work, runs = os.environ["PATROL"], os.environ["WORK"], int(os.environ["RUNS"])
+def timed(args):
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        p = subprocess.run([patrol, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ts.append(time.perf_counter() - t)
+        if p.returncode not in (0, 1):
+            raise SystemExit(f"patrol {args}: exit {p.returncode}")
+    return statistics.median(ts)
+rows = []
+for name, fmt in [("ordinary", "text"), ("flood-ghp", "text"), ("flood-ghs", "text"),
+                  ("max-runs", "text"), ("jwt-near-miss", "text"), ("long-run", "text"),
+                  ("tokens-line", "json"), ("findings", "text"), ("findings", "json"),
+                  ("findings", "sarif")]:
+    t = {}
+    for mb in (1, 10):
+        f = os.path.join(work, f"{name}-{mb}MB.txt")
+        t[mb] = timed(["scan", "-q", "-j", "1", "--format", fmt, "-o", os.path.join(work, "out"), f])
+    rows.append((f"{name} ({fmt})" if name in ("findings", "tokens-line") else name, t))
+base = {mb: rows[0][1][mb] for mb in (1, 10)}
+print(f"| case | 1 MB s | 10 MB s | 10 MB MB/s | vs ordinary (10 MB) | 10 MB / 1 MB |")
+print(f"|---|---:|---:|---:|---:|---:|")
+for name, t in rows:
+    print(f"| {name} | {t[1]:.3f} | {t[10]:.3f} | {10 / t[10]:.0f} | {t[10] / base[10]:.1f}x | {t[10] / t[1]:.1f} |")
+PY
