@@ -46,6 +46,13 @@ impl Baseline {
     pub(crate) fn read(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read baseline {}", path.display()))?;
+        Baseline::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses a baseline file called `name`. Lines may come in any order and repeat (a union
+    /// merge of two branches appends both sides' new lines). Errors name the file and line and
+    /// what was expected, never the line itself.
+    pub(crate) fn parse(text: &str, name: &str) -> Result<Baseline> {
         let mut entries = BTreeSet::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end();
@@ -56,8 +63,8 @@ impl Baseline {
             let (fp, rule, p) = (parts.next(), parts.next(), parts.next());
             let (Some(fp), Some(rule), Some(p)) = (fp, rule, p) else {
                 bail!(
-                    "{}:{}: expected `FINGERPRINT RULE PATH`, got {line:?}",
-                    path.display(),
+                    "{name}:{}: expected `FINGERPRINT RULE PATH` (three fields separated by \
+                     spaces)",
                     i + 1
                 );
             };
@@ -66,8 +73,7 @@ impl Baseline {
                 .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
             if !ok {
                 return Err(anyhow!(
-                    "{}:{}: {fp:?} is not a fingerprint (sha256:<64 hex>)",
-                    path.display(),
+                    "{name}:{}: the first field is not a fingerprint (expected sha256:<64 hex>)",
                     i + 1
                 ));
             }

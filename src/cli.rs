@@ -97,6 +97,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "REV", conflicts_with = "staged")]
     pub since: Option<String>,
 
+    /// With --range or --since: read .patrol.toml, its rule files and the baseline from the
+    /// work tree (the head) instead of the range's base commit. By default a pull request
+    /// cannot change the settings of the check that reviews it; use this only where changes to
+    /// those files are reviewed another way.
+    #[arg(long)]
+    pub config_from_head: bool,
+
     /// With --git: treat the stash (refs/stash) as a ref; without it, stash-only objects are
     /// still scanned but reported as unreachable.
     #[arg(long)]

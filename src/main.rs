@@ -13,13 +13,16 @@ use patrol::cmd;
 use patrol::scan::ExitStatus;
 
 fn main() -> ExitCode {
-    let status = match cmd::run(Cli::parse()) {
-        Ok(status) => status,
-        Err(e) if is_broken_pipe(&e) => ExitStatus::Clean,
-        Err(e) => {
-            eprintln!("patrol: error: {e:#}");
+    cmd::install_panic_hook();
+    let status = match std::panic::catch_unwind(|| cmd::run(Cli::parse())) {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) if is_broken_pipe(&e) => ExitStatus::Clean,
+        Ok(Err(e)) => {
+            eprintln!("patrol: error: {}", cmd::error_text(&e));
             ExitStatus::Error
         }
+        // The hook has said what happened; the run is incomplete.
+        Err(_) => ExitStatus::Error,
     };
     ExitCode::from(status.code())
 }

@@ -9,5 +9,6 @@ mod git;
 mod layering;
 mod sarif;
 mod scan;
+mod trust;
 mod verify;
 mod workflow;

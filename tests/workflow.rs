@@ -261,8 +261,10 @@ fn baseline_works_in_staged_history_and_range_modes() {
     let r = Sandbox::repo();
     let old = token("ghs", 50);
     r.write("ci.env", format!("T={old}\n"));
-    let base = r.commit("old token");
+    r.commit("old token");
     r.run(&["baseline", "--git"]).expect_code(0);
+    // The baseline is committed where the range starts: range scans read it from there.
+    let base = r.commit("baseline");
     let file = ".patrol-baseline";
     r.run(&["scan", "--git", "--baseline", file]).expect_code(0);
 

@@ -11,7 +11,36 @@ mod verify;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command, HookCommand};
-use crate::scan::ExitStatus;
+use crate::report::escape::terminal;
+use crate::scan::{redact_message, ExitStatus};
+
+/// An error as patrol prints it on stderr: every cause, redacted (an error may quote an input),
+/// with control characters made visible.
+pub fn error_text(e: &anyhow::Error) -> String {
+    terminal(&redact_message(&format!("{e:#}"))).into_owned()
+}
+
+/// Replaces the default panic message (which may quote the data being processed) with a
+/// redacted, escaped one. A panic while scanning one input is caught at that input and
+/// reported as an error for it; one anywhere else ends the run with exit 2.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "patrol: internal error{at}: {} (this is a bug in patrol; please report it)",
+            terminal(&redact_message(&what))
+        );
+    }));
+}
 
 /// Runs the command; errors are the caller's to print (exit 2).
 pub fn run(cli: Cli) -> Result<ExitStatus> {

@@ -2,26 +2,22 @@
 //! (GitHub emails each owner), so it asks on a terminal and otherwise needs `--yes`.
 
 use std::io::{self, IsTerminal};
-use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::verify::{identify, read_token_args};
-use crate::config::FileConfig;
+use crate::config::{api_base, local_settings};
 use crate::finding::Secret;
 use crate::scan::ExitStatus;
-use crate::verify::{self, check_api_base};
+use crate::verify;
 
 pub(super) fn run(
     tokens: Vec<String>,
     yes: bool,
     github_api: Option<String>,
 ) -> Result<ExitStatus> {
-    let settings = FileConfig::discover(None, Path::new("."))?;
-    let api = github_api
-        .or(settings.github_api)
-        .unwrap_or_else(|| verify::DEFAULT_API.to_string());
-    check_api_base(&api).context("invalid --github-api")?;
+    local_settings()?;
+    let api = api_base(github_api.as_deref(), None)?;
     let mut send: Vec<String> = Vec::new();
     for (t, f) in identify(&read_token_args(tokens)?)? {
         let shown = Secret::new(t.as_bytes(), 4).redacted();

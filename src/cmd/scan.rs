@@ -18,12 +18,13 @@ use crate::walk::scan_inputs;
 pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
     let mut cfg = ScanConfig::from_args(args, true)?;
     let (scanner, mut outcome) = scan(&mut cfg)?;
+    outcome.notices = std::mem::take(&mut cfg.notices);
     if let Some(v) = &cfg.verify {
         attach_verifications(&mut outcome, v);
     }
     if !cfg.report.show_secrets {
         Redactor::new(&scanner)
-            .with_findings(&outcome.findings)
+            .with_findings(outcome.findings.iter().chain(&outcome.suppressed))
             .apply(&mut outcome);
     }
     match &cfg.report.output {

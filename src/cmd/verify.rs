@@ -3,12 +3,11 @@
 //! a known format are sent, each once.
 
 use std::io::{self, Read};
-use std::path::Path;
 
 use anyhow::{Context, Result};
 
 use crate::cli::{OutputArgs, VerifyArgs};
-use crate::config::{format, verify_config, FileConfig};
+use crate::config::{format, local_settings, verify_config};
 use crate::finding::{Finding, Secret, Status, Verification};
 use crate::report::Format;
 use crate::rules::load_rules;
@@ -20,8 +19,8 @@ pub(super) fn run(
     args: &VerifyArgs,
     output: OutputArgs,
 ) -> Result<ExitStatus> {
-    let settings = FileConfig::discover(None, Path::new("."))?;
-    let cfg = verify_config(args, &settings)?;
+    let settings = local_settings()?;
+    let cfg = verify_config(args, None)?;
     let show = output.show_secrets;
     let format = output
         .format

@@ -68,7 +68,7 @@ pub(super) fn history(
             .map_init(
                 || thread_repo(&sync),
                 |r, &(id, _, size)| {
-                    if size > cfg.max_blob_size {
+                    if cfg.max_blob_size.is_some_and(|max| size > max) {
                         oversize(tally, id, None, size);
                         return None;
                     }

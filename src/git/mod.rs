@@ -16,6 +16,7 @@
 //! Memory is bounded by the set of object ids (plus one decoded commit graph), not by history
 //! length times tree size.
 
+mod files;
 mod history;
 mod lines;
 mod provenance;
@@ -31,9 +32,7 @@ use gix::ObjectId;
 
 use crate::scan::{Outcome, Scanner, SkipReason, Tally};
 
-/// Blobs larger than this are skipped (and counted) unless `--max-file-size` says otherwise:
-/// a blob is decompressed whole into memory, once per scanning thread.
-pub(crate) const DEFAULT_MAX_BLOB_SIZE: u64 = 64 << 20;
+pub(crate) use files::CommitFiles;
 
 /// What to scan in a repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +54,9 @@ pub(crate) enum GitMode {
 pub(crate) struct GitConfig {
     pub repo: std::path::PathBuf,
     pub mode: GitMode,
-    pub max_blob_size: u64,
+    /// Blobs larger than this are skipped and listed (`--max-file-size`); `None`: every blob
+    /// is scanned, whatever its size.
+    pub max_blob_size: Option<u64>,
     pub threads: usize,
 }
 

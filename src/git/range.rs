@@ -100,7 +100,7 @@ pub(super) fn range(
         )?;
         for (path, blob, olds) in introduced {
             let size = repo.find_header(blob).map_or(0, |h| h.size());
-            if size > cfg.max_blob_size {
+            if cfg.max_blob_size.is_some_and(|max| size > max) {
                 oversize(tally, blob, Some(path.as_bstr()), size);
                 continue;
             }

@@ -68,7 +68,7 @@ pub(super) fn staged(
                 continue;
             }
         };
-        if header.size() > cfg.max_blob_size {
+        if cfg.max_blob_size.is_some_and(|max| header.size() > max) {
             oversize(tally, entry.id, Some(path), header.size());
             continue;
         }

@@ -143,6 +143,7 @@ fn summary_value(o: &Outcome) -> Value {
         "baselined": o.suppressed_by("baseline"),
         "baseline_unused": o.baseline_unused.as_ref().map(|u| u.iter().map(|e| json!({"fingerprint": e.fingerprint, "rule": e.rule, "path": e.path})).collect::<Vec<_>>()),
         "commits_in_range": o.commits,
+        "notices": o.notices,
         "exit_code": o.status().code(),
     })
 }

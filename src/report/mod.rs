@@ -91,6 +91,9 @@ pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Resul
             )?;
         }
     }
+    for n in &outcome.notices {
+        writeln!(err, "patrol: notice: {}", terminal(n))?;
+    }
     if outcome.commits == Some(0) {
         writeln!(err, "patrol: the range holds no commits; nothing to scan")?;
     }

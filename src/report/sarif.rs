@@ -104,6 +104,13 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
+    if !outcome.notices.is_empty() {
+        invocation["toolConfigurationNotifications"] = outcome
+            .notices
+            .iter()
+            .map(|n| json!({"level": "warning", "message": {"text": end_sentence(n.clone())}}))
+            .collect();
+    }
 
     #[derive(Serialize)]
     struct Log<'a> {

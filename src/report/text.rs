@@ -72,7 +72,15 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
         }
     }
     write_rule_counts(out, &outcome.findings, &paint)?;
-    write_suppressed(out, outcome, &paint)
+    write_suppressed(out, outcome, &paint)?;
+    for n in &outcome.notices {
+        writeln!(
+            out,
+            "{}",
+            paint.wrap(YELLOW, &format!("notice: {}", terminal(n)))
+        )?;
+    }
+    Ok(())
 }
 
 /// Suppressed findings are never silent: how many, and why, after the findings.

@@ -60,6 +60,30 @@ fn read_user_sources(path: &Path) -> Result<Vec<RuleSource>> {
     files.iter().map(|p| read(p)).collect()
 }
 
+/// Reads `path` (a rules file, or a directory of `*.toml`) as (name, text) pairs.
+pub(crate) fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
+    Ok(read_user_sources(path)?
+        .into_iter()
+        .map(|s| (s.name, s.text))
+        .collect())
+}
+
+/// Compiles the built-in rules (unless `builtins` is false) and the rule files given as
+/// (name, text) pairs.
+pub(crate) fn load_rule_texts(builtins: bool, texts: Vec<(String, String)>) -> Result<RuleSet> {
+    let mut sources = if builtins {
+        builtin_sources()
+    } else {
+        Vec::new()
+    };
+    sources.extend(
+        texts
+            .into_iter()
+            .map(|(name, text)| RuleSource { name, text }),
+    );
+    compile_sources(&sources)
+}
+
 /// Compiles the built-in rules (unless `builtins` is false) and every file under `user_paths`.
 pub fn load_rules(builtins: bool, user_paths: &[impl AsRef<Path>]) -> Result<RuleSet> {
     let mut sources = if builtins {

@@ -12,6 +12,7 @@ use crate::finding::RuleMeta;
 use crate::validate::Check;
 
 pub use load::load_rules;
+pub(crate) use load::{load_rule_texts, read_rule_files};
 
 /// A compiled rule. Invariants (checked by [`load_rules`]): `id` is unique in its set,
 /// `keywords` is non-empty and every keyword is at least 3 bytes, `pattern` has a group named

@@ -21,5 +21,5 @@ pub use scanner::{ScanOptions, ScanResult, Scanner};
 
 pub(crate) use examples::check_examples;
 pub(crate) use outcome::{Outcome, SkipReason, Tally};
-pub(crate) use redact::Redactor;
+pub(crate) use redact::{redact_message, Redactor};
 pub(crate) use suppress::{PathFilter, Suppressor};

@@ -116,6 +116,9 @@ pub(crate) struct Outcome {
     pub baseline_unused: Option<Vec<Entry>>,
     /// The facts of every rule of the run, for reports that describe rules (SARIF).
     pub rules: Vec<RuleMeta>,
+    /// What the reader must know about the run's settings (a range that changes them):
+    /// written in every format.
+    pub notices: Vec<String>,
 }
 
 impl Outcome {
@@ -211,8 +214,27 @@ impl Tally {
     /// Scans one input, counts it, and returns its findings (the caller decides where they go:
     /// [`Tally::keep`], or a git mode's attribution first).
     pub(crate) fn scan(&self, scanner: &Scanner, bytes: &[u8], origin: &Origin) -> Vec<Finding> {
-        let r = scanner.scan(bytes, origin);
-        self.counted(r, bytes.len() as u64)
+        match self.guarded(origin, || scanner.scan(bytes, origin)) {
+            Some(r) => self.counted(r, bytes.len() as u64),
+            None => Vec::new(),
+        }
+    }
+
+    /// Runs one input's scan, catching a panic at the input's boundary: the input is reported
+    /// as an error (the panic hook has printed what happened) and the scan goes on.
+    fn guarded<T>(&self, origin: &Origin, scan: impl FnOnce() -> T) -> Option<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                self.error(
+                    origin.display_path(),
+                    "internal error while scanning this input (a bug in patrol); its scan is \
+                     incomplete"
+                        .to_string(),
+                );
+                None
+            }
+        }
     }
 
     /// Scans a streamed input in windows (see `Scanner::scan_reader`), counts it, and returns
@@ -224,8 +246,13 @@ impl Tally {
         origin: &Origin,
         buf: &mut Vec<u8>,
     ) -> std::io::Result<Vec<Finding>> {
-        let (r, n) = scanner.scan_reader(input, origin, buf)?;
-        Ok(self.counted(r, n))
+        match self.guarded(origin, || scanner.scan_reader(input, origin, buf)) {
+            Some(r) => {
+                let (r, n) = r?;
+                Ok(self.counted(r, n))
+            }
+            None => Ok(Vec::new()),
+        }
     }
 
     fn counted(&self, r: super::ScanResult, bytes: u64) -> Vec<Finding> {

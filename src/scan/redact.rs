@@ -21,6 +21,22 @@ use super::outcome::Outcome;
 use super::scanner::Scanner;
 use crate::finding::{Finding, Origin, Secret};
 
+/// `text` (an error, a warning, a panic message) with every candidate of the built-in rules
+/// redacted: for messages printed before or outside a scan, where no scanner of the run is at
+/// hand. The built-in rules are compiled once, on first use.
+pub(crate) fn redact_message(text: &str) -> String {
+    static BUILTIN: std::sync::OnceLock<Option<Scanner>> = std::sync::OnceLock::new();
+    let scanner = BUILTIN.get_or_init(|| {
+        crate::rules::load_rules(true, &[] as &[&str])
+            .ok()
+            .map(|rules| Scanner::new(rules, super::ScanOptions::default()))
+    });
+    match scanner {
+        Some(s) => Redactor::new(s).redact(text).into_owned(),
+        None => text.to_string(),
+    }
+}
+
 /// Shortest run of a token's characters, echoed by a server, that is masked.
 pub(crate) const ECHO_RUN: usize = 8;
 

@@ -41,33 +41,45 @@ pub(crate) struct VerifyConfig {
 
 pub(crate) const DEFAULT_API: &str = "https://api.github.com";
 
-/// The API base for `--verify` and `revoke`: https, or plain http only to a loopback address
-/// (tests). Tokens are sent there and nowhere else.
+/// The API base for `--verify` and `revoke`, parsed as a URI (RFC 3986, the `http` crate's
+/// parser): `https://` to any host, plain `http://` only to a loopback address (`127.0.0.0/8`,
+/// `::1`, `localhost`: tests and local proxies), never with user information (`user:pass@`),
+/// a query or a fragment. Tokens are sent there and nowhere else.
 pub(crate) fn check_api_base(url: &str) -> anyhow::Result<()> {
     use anyhow::bail;
-    if let Some(rest) = url.strip_prefix("https://") {
-        if rest.is_empty() || rest.starts_with('/') {
-            bail!("expected a URL like https://api.github.com, got {url:?}");
-        }
-        return Ok(());
+    let uri: http::Uri = match url.parse() {
+        Ok(u) => u,
+        Err(_) => bail!("expected a URL like https://api.github.com, got {url:?}"),
+    };
+    let Some(authority) = uri.authority() else {
+        bail!("expected a URL like https://api.github.com, got {url:?}");
+    };
+    if authority.as_str().contains('@') {
+        bail!("the API base must not carry user information (user:password@), got {url:?}");
     }
-    if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', ':']).next().unwrap_or("");
-        let host = if rest.starts_with('[') {
-            rest.split(']').next().unwrap_or("").trim_start_matches('[')
-        } else {
-            host
-        };
-        let loopback = host == "localhost"
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if loopback {
-            return Ok(());
-        }
-        bail!("plain http:// is allowed only to a loopback address, got {url:?}");
+    if uri.query().is_some() || url.contains('#') {
+        bail!("the API base must not carry a query or a fragment, got {url:?}");
     }
-    bail!("expected an https:// URL, got {url:?}")
+    let host = authority.host();
+    if host.is_empty() {
+        bail!("expected a URL with a host, got {url:?}");
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = bare.eq_ignore_ascii_case("localhost")
+                || bare
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                bail!("plain http:// is allowed only to a loopback address, got {url:?}")
+            }
+        }
+        _ => bail!("expected an https:// URL, got {url:?}"),
+    }
 }
 
 /// The read-only request that answers "is it live?" for a token, by its family.
@@ -202,7 +214,21 @@ mod tests {
         assert!(check_api_base("http://127.0.0.1:8080").is_ok());
         assert!(check_api_base("http://[::1]:9/api").is_ok());
         assert!(check_api_base("http://localhost:1").is_ok());
+        assert!(check_api_base("http://127.1.2.3:80/x").is_ok());
+        assert!(check_api_base("https://ghe.example.com/api/v3").is_ok());
         assert!(check_api_base("http://10.0.0.1").is_err());
         assert!(check_api_base("ftp://x").is_err());
+        // Userinfo, in every disguise, and hosts that only look like loopback.
+        assert!(check_api_base("https://user:pass@api.github.com").is_err());
+        assert!(check_api_base("https://ghp_x@api.github.com").is_err());
+        assert!(check_api_base("http://127.0.0.1@evil.example").is_err());
+        assert!(check_api_base("http://localhost.evil.example").is_err());
+        assert!(check_api_base("http://127.0.0.1.nip.io").is_err());
+        assert!(check_api_base("http://[::ffff:10.0.0.1]").is_err());
+        assert!(check_api_base("https://api.github.com?x=1").is_err());
+        assert!(check_api_base("https://api.github.com#x").is_err());
+        assert!(check_api_base("https://").is_err());
+        assert!(check_api_base("api.github.com").is_err());
+        assert!(check_api_base("https:///path").is_err());
     }
 }
