@@ -6,6 +6,7 @@
 mod util;
 
 mod git;
+mod hostile;
 mod layering;
 mod sarif;
 mod scan;

@@ -25,6 +25,9 @@ pub fn error_text(e: &anyhow::Error) -> String {
 /// reported as an error for it; one anywhere else ends the run with exit 2.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if crate::scan::panic_is_contained() {
+            return; // the input's boundary reports it
+        }
         let what = info
             .payload()
             .downcast_ref::<&str>()

@@ -11,7 +11,7 @@ use gix::ObjectId;
 use rayon::prelude::*;
 
 use super::provenance::{self, Found};
-use super::{is_lfs_pointer, object_error, oversize, thread_repo, GitConfig};
+use super::{contained, is_lfs_pointer, object_error, oversize, thread_repo, GitConfig};
 use crate::finding::{Finding, Origin};
 use crate::scan::{Scanner, Tally};
 
@@ -47,7 +47,7 @@ pub(super) fn history(
         ids.par_iter()
             .map_init(
                 || thread_repo(&sync),
-                |r, id| match r.find_header(*id) {
+                |r, id| match contained(|| r.find_header(*id)) {
                     Ok(h) => Some((*id, h.kind(), h.size())),
                     Err(e) => {
                         object_error(tally, id, format!("unreadable object: {e}"));
@@ -72,7 +72,7 @@ pub(super) fn history(
                         oversize(tally, id, None, size);
                         return None;
                     }
-                    let obj = match r.find_object(id) {
+                    let obj = match contained(|| r.find_object(id)) {
                         Ok(o) => o,
                         Err(e) => {
                             object_error(tally, id, format!("cannot read blob: {e}"));
@@ -105,7 +105,7 @@ pub(super) fn history(
             .for_each_init(
                 || thread_repo(&sync),
                 |r, &(id, kind, _)| {
-                    let obj = match r.find_object(id) {
+                    let obj = match contained(|| r.find_object(id)) {
                         Ok(o) => o,
                         Err(e) => {
                             return object_error(tally, id, format!("cannot read {kind}: {e}"))

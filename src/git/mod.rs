@@ -87,6 +87,17 @@ pub(crate) fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// `read()` (an object access), with a panic inside it turned into an error: gix panics on
+/// some corrupt or truncated packs ("offset out of bounds"), and one bad object must cost its
+/// own error, not the run and its report.
+fn contained<T, E: Display>(read: impl FnOnce() -> Result<T, E>) -> Result<T, String> {
+    match crate::scan::contain(read) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => Err(format!("corrupt object store ({panic})")),
+    }
+}
+
 /// An object that could not be read or decoded: reported by id, and the scan goes on.
 fn object_error(tally: &Tally, id: impl Display, what: impl Display) {
     tally.error(format!("<object {id}>"), what.to_string());
@@ -123,9 +134,6 @@ fn is_lfs_pointer(data: &[u8]) -> bool {
 }
 
 fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
-    Ok(repo
-        .find_object(id)
-        .with_context(|| format!("cannot read blob {id}"))?
-        .detach()
-        .data)
+    contained(|| repo.find_object(id).map(|o| o.detach().data))
+        .map_err(|e| anyhow::anyhow!("cannot read blob {id}: {e}"))
 }

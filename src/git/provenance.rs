@@ -14,7 +14,7 @@ use gix::objs::{CommitRef, TreeRefIter};
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use super::{object_error, thread_repo};
+use super::{contained, object_error, thread_repo};
 use crate::finding::{format_unix_utc, CommitMeta, Finding, Fingerprint, Origin, Provenance};
 use crate::scan::{Redactor, Scanner, Tally};
 
@@ -68,7 +68,7 @@ pub(super) fn attribute(
             .map_init(
                 || thread_repo(sync),
                 |r, &id| {
-                    let obj = r.find_object(id).ok()?;
+                    let obj = contained(|| r.find_object(id)).ok()?;
                     let node = CommitRef::from_bytes(&obj.data)
                         .ok()
                         .map(|c| CommitNode::new(id, &c));
@@ -329,9 +329,8 @@ pub(super) fn decode_commit(
     id: ObjectId,
     scanner: &Scanner,
 ) -> Result<DecodedCommit> {
-    let obj = repo
-        .find_object(id)
-        .with_context(|| format!("cannot read commit {id}"))?;
+    let obj = contained(|| repo.find_object(id))
+        .map_err(|e| anyhow::anyhow!("cannot read commit {id}: {e}"))?;
     let c = CommitRef::from_bytes(&obj.data).with_context(|| format!("corrupt commit {id}"))?;
     let mut meta = CommitMeta {
         id: id.to_string(),
@@ -398,7 +397,7 @@ impl<'r> TreeWalker<'r> {
         if let Some(h) = self.memo.get(&tree) {
             return h.clone();
         }
-        let data = match self.repo.find_object(tree) {
+        let data = match contained(|| self.repo.find_object(tree)) {
             Ok(o) => o.detach().data,
             Err(e) => {
                 object_error(tally, tree, format!("cannot read tree: {e}"));

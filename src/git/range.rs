@@ -12,7 +12,7 @@ use gix::ObjectId;
 
 use super::lines::added_lines;
 use super::provenance::{decode_commit, generations, CommitNode, DecodedCommit};
-use super::{object_error, oversize, read_blob, GitConfig};
+use super::{contained, object_error, oversize, read_blob, GitConfig};
 use crate::finding::{Finding, Fingerprint, Origin, Provenance};
 use crate::scan::{Scanner, Tally};
 
@@ -99,7 +99,7 @@ pub(super) fn range(
             &mut introduced,
         )?;
         for (path, blob, olds) in introduced {
-            let size = repo.find_header(blob).map_or(0, |h| h.size());
+            let size = contained(|| repo.find_header(blob)).map_or(0, |h| h.size());
             if cfg.max_blob_size.is_some_and(|max| size > max) {
                 oversize(tally, blob, Some(path.as_bstr()), size);
                 continue;
@@ -169,11 +169,8 @@ fn diff_trees(
 ) -> Result<()> {
     let Some(new) = new else { return Ok(()) };
     let load = |id: ObjectId| -> Result<HashMap<BString, (EntryKind, ObjectId)>> {
-        let data = repo
-            .find_object(id)
-            .with_context(|| format!("cannot read tree {id}"))?
-            .detach()
-            .data;
+        let data = contained(|| repo.find_object(id).map(|o| o.detach().data))
+            .map_err(|e| anyhow!("cannot read tree {id}: {e}"))?;
         let mut m = HashMap::new();
         for e in TreeRefIter::from_bytes(&data) {
             let e = e.with_context(|| format!("corrupt tree {id}"))?;

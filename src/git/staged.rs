@@ -11,7 +11,7 @@ use gix::objs::TreeRefIter;
 use gix::ObjectId;
 
 use super::lines::added_lines;
-use super::{object_error, oversize, read_blob, GitConfig};
+use super::{contained, object_error, oversize, read_blob, GitConfig};
 use crate::finding::Origin;
 use crate::scan::{Scanner, Tally};
 
@@ -57,7 +57,7 @@ pub(super) fn staged(
         if old.is_none() && head_blobs.contains(&entry.id) && !all_lines {
             continue; // a pure rename or copy adds no content
         }
-        let header = match repo.find_header(entry.id) {
+        let header = match contained(|| repo.find_header(entry.id)) {
             Ok(h) => h,
             Err(e) => {
                 object_error(
@@ -114,11 +114,8 @@ fn flatten_tree(
     prefix: &mut BString,
     out: &mut HashMap<BString, ObjectId>,
 ) -> Result<()> {
-    let data = repo
-        .find_object(tree)
-        .with_context(|| format!("cannot read tree {tree}"))?
-        .detach()
-        .data;
+    let data = contained(|| repo.find_object(tree).map(|o| o.detach().data))
+        .map_err(|e| anyhow::anyhow!("cannot read tree {tree}: {e}"))?;
     for entry in TreeRefIter::from_bytes(&data) {
         let entry = entry.with_context(|| format!("corrupt tree {tree}"))?;
         let len = prefix.len();

@@ -16,10 +16,10 @@ mod redact;
 mod scanner;
 mod suppress;
 
-pub use outcome::ExitStatus;
+pub use outcome::{panic_is_contained, ExitStatus};
 pub use scanner::{ScanOptions, ScanResult, Scanner};
 
 pub(crate) use examples::check_examples;
-pub(crate) use outcome::{Outcome, SkipReason, Tally};
+pub(crate) use outcome::{contain, Outcome, SkipReason, Tally};
 pub(crate) use redact::{redact_message, Redactor};
 pub(crate) use suppress::{PathFilter, Suppressor};

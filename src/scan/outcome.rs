@@ -179,6 +179,34 @@ impl Outcome {
     }
 }
 
+thread_local! {
+    /// How many [`contain`] calls this thread is inside: the panic hook stays quiet there, as
+    /// the caller reports the panic itself.
+    static CONTAINED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`, turning a panic into `Err` with its message (redacted: a panic message may quote
+/// the data being processed). For per-input boundaries: one bad input, or a library that
+/// panics on corrupt data (gix on a truncated pack), must not end the run or lose its report.
+pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    CONTAINED.with(|c| c.set(c.get() + 1));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(c.get() - 1));
+    r.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        super::redact_message(&what)
+    })
+}
+
+/// Whether a panic now would be caught by [`contain`] (the panic hook then says nothing).
+pub fn panic_is_contained() -> bool {
+    CONTAINED.with(|c| c.get() > 0)
+}
+
 /// Sorts by origin, offset and rule. A finding is a few hundred bytes: sorting indices and
 /// moving each finding once costs far less than a sort that swaps findings (measured: 27% of
 /// a run with 250,000 findings went to `memmove`).
@@ -221,16 +249,17 @@ impl Tally {
     }
 
     /// Runs one input's scan, catching a panic at the input's boundary: the input is reported
-    /// as an error (the panic hook has printed what happened) and the scan goes on.
+    /// as an error and the scan goes on.
     fn guarded<T>(&self, origin: &Origin, scan: impl FnOnce() -> T) -> Option<T> {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)) {
+        match contain(scan) {
             Ok(r) => Some(r),
-            Err(_) => {
+            Err(why) => {
                 self.error(
                     origin.display_path(),
-                    "internal error while scanning this input (a bug in patrol); its scan is \
-                     incomplete"
-                        .to_string(),
+                    format!(
+                        "internal error while scanning this input ({why}; a bug in patrol); its \
+                         scan is incomplete"
+                    ),
                 );
                 None
             }

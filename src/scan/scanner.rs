@@ -245,6 +245,8 @@ impl Scanner {
         options: ScanOptions,
         window: Window,
     ) -> ScanResult {
+        #[cfg(debug_assertions)]
+        inject_panic(haystack, origin);
         let mut out = ScanResult::default();
         let candidates = self.candidates(haystack);
         if candidates.is_empty() {
@@ -305,6 +307,20 @@ impl Scanner {
             }
         }
         out
+    }
+}
+
+/// Debug builds only, for the integration tests of panic containment: a panic while scanning an
+/// input whose path contains `PATROL_DEBUG_PANIC`, with the input's first bytes in the
+/// message (as a real bug's message might quote them).
+#[cfg(debug_assertions)]
+fn inject_panic(haystack: &[u8], origin: &Origin) {
+    if let Some(p) = std::env::var_os("PATROL_DEBUG_PANIC") {
+        let p = p.to_string_lossy();
+        if !p.is_empty() && origin.display_path().contains(p.as_ref()) {
+            let head = String::from_utf8_lossy(&haystack[..haystack.len().min(200)]);
+            panic!("injected panic while scanning: {head}");
+        }
     }
 }
 
