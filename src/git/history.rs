@@ -11,9 +11,11 @@ use gix::ObjectId;
 use rayon::prelude::*;
 
 use super::provenance::{self, Found};
-use super::{contained, is_lfs_pointer, object_error, oversize, thread_repo, GitConfig};
+use super::{
+    contained, is_lfs_pointer, object_error, oversize, scan_streamed, thread_repo, GitConfig,
+};
 use crate::finding::{Finding, Origin};
-use crate::scan::{Scanner, Tally};
+use crate::scan::{Scanner, Tally, WINDOW};
 
 pub(super) fn history(
     repo: gix::Repository,
@@ -66,11 +68,20 @@ pub(super) fn history(
             .par_iter()
             .filter(|(_, k, _)| *k == gix::object::Kind::Blob)
             .map_init(
-                || thread_repo(&sync),
-                |r, &(id, _, size)| {
+                || (thread_repo(&sync), Vec::new()),
+                |(r, buf), &(id, _, size)| {
                     if cfg.max_blob_size.is_some_and(|max| size > max) {
                         oversize(tally, id, None, size);
                         return None;
+                    }
+                    let origin = Origin::Blob {
+                        id: id.to_string(),
+                        path: None,
+                    };
+                    if size > WINDOW as u64 {
+                        if let Some(f) = scan_streamed(r, id, scanner, tally, &origin, buf) {
+                            return (!f.is_empty()).then_some((id, f));
+                        }
                     }
                     let obj = match contained(|| r.find_object(id)) {
                         Ok(o) => o,
@@ -82,10 +93,6 @@ pub(super) fn history(
                     if is_lfs_pointer(&obj.data) {
                         tally.lfs_pointer();
                     }
-                    let origin = Origin::Blob {
-                        id: id.to_string(),
-                        path: None,
-                    };
                     let f = tally.scan(scanner, &obj.data, &origin);
                     (!f.is_empty()).then_some((id, f))
                 },

@@ -16,6 +16,7 @@
 //! Memory is bounded by the set of object ids (plus one decoded commit graph), not by history
 //! length times tree size.
 
+mod blobs;
 mod files;
 mod history;
 mod lines;
@@ -96,6 +97,56 @@ fn contained<T, E: Display>(read: impl FnOnce() -> Result<T, E>) -> Result<T, St
         Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => Err(format!("corrupt object store ({panic})")),
     }
+}
+
+/// Scans blob `id` as it is inflated (a blob larger than a window: see `blobs`); `None` if it
+/// cannot be streamed (a delta), so the caller reads it whole. An error reading it is reported.
+fn scan_streamed(
+    repo: &gix::Repository,
+    id: ObjectId,
+    scanner: &Scanner,
+    tally: &Tally,
+    origin: &crate::finding::Origin,
+    buf: &mut Vec<u8>,
+) -> Option<Vec<crate::finding::Finding>> {
+    let mut reader = contained(|| blobs::stream(repo, id).ok_or("not streamable")).ok()?;
+    match tally.scan_reader(scanner, &mut reader, origin, buf) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            object_error(tally, id, format!("cannot read blob: {e}"));
+            Some(Vec::new())
+        }
+    }
+}
+
+/// Blob `id`'s content as a stream: inflated as read where it can be (see `blobs`), else read
+/// whole.
+fn blob_reader(repo: &gix::Repository, id: ObjectId) -> Result<Box<dyn std::io::Read>> {
+    if let Ok(Some(r)) = crate::scan::contain(|| blobs::stream(repo, id)) {
+        return Ok(r);
+    }
+    Ok(Box::new(std::io::Cursor::new(read_blob(repo, id)?)))
+}
+
+/// For a blob too large to hold (`new`, over one window): of its `findings`, those on lines
+/// that appear in none of `olds` — `lines::added_lines` with hashed lines, streamed.
+fn added_findings_streamed(
+    repo: &gix::Repository,
+    new: ObjectId,
+    olds: &[ObjectId],
+    findings: Vec<crate::finding::Finding>,
+) -> Result<Vec<crate::finding::Finding>> {
+    let readers = olds
+        .iter()
+        .map(|o| blob_reader(repo, *o))
+        .collect::<Result<Vec<_>>>()?;
+    let old = lines::line_hashes(readers)?;
+    let wanted: std::collections::BTreeSet<u64> = findings.iter().map(|f| f.line).collect();
+    let added = lines::added_lines_streamed(&old, &mut blob_reader(repo, new)?, &wanted)?;
+    Ok(findings
+        .into_iter()
+        .filter(|f| added.contains(&f.line))
+        .collect())
 }
 
 /// An object that could not be read or decoded: reported by id, and the scan goes on.

@@ -12,9 +12,11 @@ use gix::ObjectId;
 
 use super::lines::added_lines;
 use super::provenance::{decode_commit, generations, CommitNode, DecodedCommit};
-use super::{contained, object_error, oversize, read_blob, GitConfig};
+use super::{
+    added_findings_streamed, contained, object_error, oversize, read_blob, scan_streamed, GitConfig,
+};
 use crate::finding::{Finding, Fingerprint, Origin, Provenance};
-use crate::scan::{Scanner, Tally};
+use crate::scan::{Scanner, Tally, WINDOW};
 
 /// Resolves a revision to a commit id.
 fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId> {
@@ -70,6 +72,7 @@ pub(super) fn range(
     order.sort_by_key(|&i| (generation[i], nodes[i].time, nodes[i].id));
     let mut outcome_findings: HashMap<(Fingerprint, String), Finding> = HashMap::new();
     let mut blob_cache: HashMap<ObjectId, Vec<Finding>> = HashMap::new();
+    let mut buf = Vec::new();
     for &i in &order {
         let DecodedCommit {
             node,
@@ -104,32 +107,68 @@ pub(super) fn range(
                 oversize(tally, blob, Some(path.as_bstr()), size);
                 continue;
             }
-            let data = match read_blob(repo, blob) {
-                Ok(d) => d,
-                Err(e) => {
-                    object_error(tally, blob, format!("{path}: {e:#}"));
-                    continue;
+            let path_s = path.to_str_lossy().into_owned();
+            let origin = Origin::Blob {
+                id: blob.to_string(),
+                path: Some(path_s.clone()),
+            };
+            let big = size > WINDOW as u64;
+            // Each blob is scanned once, however many commits of the range carry it.
+            let all = match blob_cache.get(&blob) {
+                Some(a) => a.clone(),
+                None => {
+                    let streamed = if big {
+                        scan_streamed(repo, blob, scanner, tally, &origin, &mut buf)
+                    } else {
+                        None
+                    };
+                    let a = match streamed {
+                        Some(a) => a,
+                        None => match read_blob(repo, blob) {
+                            Ok(data) => tally.scan(scanner, &data, &origin),
+                            Err(e) => {
+                                object_error(tally, blob, format!("{path}: {e:#}"));
+                                continue;
+                            }
+                        },
+                    };
+                    blob_cache.insert(blob, a.clone());
+                    a
                 }
             };
-            let path_s = path.to_str_lossy().into_owned();
-            let all = blob_cache.entry(blob).or_insert_with(|| {
-                let origin = Origin::Blob {
-                    id: blob.to_string(),
-                    path: Some(path_s.clone()),
-                };
-                tally.scan(scanner, &data, &origin)
-            });
             if all.is_empty() {
                 continue;
             }
-            let old_data: Vec<Vec<u8>> = olds
-                .iter()
-                .filter_map(|o| read_blob(repo, *o).ok())
-                .collect();
-            let olds: Vec<&[u8]> = old_data.iter().map(Vec::as_slice).collect();
-            let added = added_lines(&olds, &data);
-            for f in all.iter().filter(|f| all_lines || added.contains(&f.line)) {
-                let mut f = f.clone();
+            let kept = if all_lines {
+                all
+            } else if big {
+                match added_findings_streamed(repo, blob, &olds, all) {
+                    Ok(k) => k,
+                    Err(e) => {
+                        object_error(tally, blob, format!("{path}: {e:#}"));
+                        continue;
+                    }
+                }
+            } else {
+                let data = match read_blob(repo, blob) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        object_error(tally, blob, format!("{path}: {e:#}"));
+                        continue;
+                    }
+                };
+                let old_data: Vec<Vec<u8>> = olds
+                    .iter()
+                    .filter_map(|o| read_blob(repo, *o).ok())
+                    .collect();
+                let olds: Vec<&[u8]> = old_data.iter().map(Vec::as_slice).collect();
+                let added = added_lines(&olds, &data);
+                all.into_iter()
+                    .filter(|f| added.contains(&f.line))
+                    .collect()
+            };
+            for f in kept {
+                let mut f = f;
                 f.origin = Origin::Blob {
                     id: blob.to_string(),
                     path: Some(path_s.clone()),

@@ -11,9 +11,11 @@ use gix::objs::TreeRefIter;
 use gix::ObjectId;
 
 use super::lines::added_lines;
-use super::{contained, object_error, oversize, read_blob, GitConfig};
+use super::{
+    added_findings_streamed, contained, object_error, oversize, read_blob, scan_streamed, GitConfig,
+};
 use crate::finding::Origin;
-use crate::scan::{Scanner, Tally};
+use crate::scan::{Scanner, Tally, WINDOW};
 
 pub(super) fn staged(
     repo: &gix::Repository,
@@ -44,7 +46,13 @@ pub(super) fn staged(
     // Content of files the change removes or renames away: a renamed file's old lines are not
     // new lines.
     let mut removed: Option<Vec<Vec<u8>>> = None;
+    let removed_ids: Vec<ObjectId> = head
+        .iter()
+        .filter(|(p, _)| !staged_paths.contains(p.as_bstr()))
+        .map(|(_, id)| *id)
+        .collect();
     let mut findings = Vec::new();
+    let mut buf = Vec::new();
     for entry in index.entries() {
         if entry.stage_raw() != 0 || entry.mode.is_submodule() || entry.mode.is_sparse() {
             continue;
@@ -72,15 +80,32 @@ pub(super) fn staged(
             oversize(tally, entry.id, Some(path), header.size());
             continue;
         }
+        let origin = Origin::Staged {
+            path: path.to_str_lossy().into_owned(),
+        };
+        if header.size() > WINDOW as u64 {
+            if let Some(found) = scan_streamed(repo, entry.id, scanner, tally, &origin, &mut buf) {
+                if found.is_empty() || all_lines {
+                    findings.extend(found);
+                    continue;
+                }
+                let olds: Vec<ObjectId> = match old {
+                    Some(id) => vec![*id],
+                    None => removed_ids.clone(),
+                };
+                match added_findings_streamed(repo, entry.id, &olds, found) {
+                    Ok(kept) => findings.extend(kept),
+                    Err(e) => object_error(tally, entry.id, format!("{path}: {e:#}")),
+                }
+                continue;
+            }
+        }
         let data = match read_blob(repo, entry.id) {
             Ok(d) => d,
             Err(e) => {
                 object_error(tally, entry.id, format!("{path}: {e:#}"));
                 continue;
             }
-        };
-        let origin = Origin::Staged {
-            path: path.to_str_lossy().into_owned(),
         };
         let mut found = tally.scan(scanner, &data, &origin);
         if found.is_empty() || all_lines {
@@ -91,9 +116,9 @@ pub(super) fn staged(
             Some(id) => vec![read_blob(repo, *id)?],
             None => removed
                 .get_or_insert_with(|| {
-                    head.iter()
-                        .filter(|(p, _)| !staged_paths.contains(p.as_bstr()))
-                        .filter_map(|(_, id)| read_blob(repo, *id).ok())
+                    removed_ids
+                        .iter()
+                        .filter_map(|id| read_blob(repo, *id).ok())
                         .collect()
                 })
                 .clone(),

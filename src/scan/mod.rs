@@ -17,6 +17,7 @@ mod scanner;
 mod suppress;
 
 pub use outcome::{panic_is_contained, ExitStatus};
+pub(crate) use scanner::WINDOW;
 pub use scanner::{ScanOptions, ScanResult, Scanner};
 
 pub(crate) use examples::check_examples;

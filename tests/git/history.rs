@@ -575,3 +575,58 @@ fn git_modes_outside_a_repository_fail_clearly() {
     run.expect_code(2);
     assert!(run.stderr.contains("not in a git repository"), "{run}");
 }
+
+/// A token deep inside a 70 MB blob is found by every git mode, the blob loose and packed;
+/// such a blob is inflated as it is scanned, in bounded windows.
+#[test]
+fn a_token_in_a_70_mb_blob_is_found_in_every_mode() {
+    let r = Sandbox::repo();
+    r.write("README.md", "hello\n");
+    let base = r.commit("first");
+    let t = token("ghp", 5001);
+    let line = "0123456789abcdefghijklmnopqrstuvwxyz ".repeat(3) + "\n";
+    let mut big = line.repeat((50 << 20) / line.len()).into_bytes();
+    big.extend_from_slice(format!("export GITHUB_TOKEN={t}\n").as_bytes());
+    big.extend(line.repeat((21 << 20) / line.len()).into_bytes());
+    assert!(big.len() > 70 << 20);
+    r.write("data/big.txt", &big);
+    r.git(&["add", "-A"]);
+    let run = r.run(&["scan", "--staged", "--format", "json"]);
+    run.expect_code(1);
+    assert_eq!(with_token(&run.findings(), &t).len(), 1, "staged: {run}");
+    let line_no = big[..big.len() - (21 << 20) / line.len() * line.len()]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    assert_eq!(with_token(&run.findings(), &t)[0]["line"], line_no as u64);
+    r.commit("big");
+    let run = r.run(&["scan", "--since", &base, "--format", "json"]);
+    run.expect_code(1);
+    assert_eq!(with_token(&run.findings(), &t).len(), 1, "range: {run}");
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    assert_eq!(
+        with_token(&run.findings(), &t).len(),
+        1,
+        "history, loose: {run}"
+    );
+    r.git(&["gc", "-q"]);
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    let all = run.findings();
+    let f = with_token(&all, &t);
+    assert_eq!(f.len(), 1, "history, packed: {run}");
+    assert_eq!(f[0]["path"], "data/big.txt");
+    assert_eq!(f[0]["line"], line_no as u64);
+    // Only an explicit cap skips it, and says so.
+    let run = r.run(&[
+        "scan",
+        "--git",
+        "--max-file-size",
+        "10M",
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    assert_eq!(run.summary()["skipped"]["too large"], 1, "{run}");
+}
