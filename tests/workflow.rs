@@ -256,6 +256,57 @@ fn baselines_added_on_two_branches_merge_without_conflict() {
         .expect_code(0);
 }
 
+/// 50 random pairs of branches, each adding tokens (1–4, at random places in the sorted file,
+/// often next to each other) and rewriting the baseline with `patrol baseline`: every merge
+/// is clean, and the merged baseline covers every token of both sides.
+#[test]
+fn fifty_random_branch_pairs_merge_their_baselines_without_conflict() {
+    let r = Sandbox::repo();
+    let mut rng = Rng::new(77);
+    for i in 0..5 {
+        r.write(
+            &format!("base{i}.env"),
+            format!("T={}\n", token("ghp", 6000 + i)),
+        );
+    }
+    r.run(&["baseline"]).expect_code(0);
+    assert!(
+        std::fs::read_to_string(r.path(".gitattributes"))
+            .unwrap()
+            .contains("/.patrol-baseline merge=union"),
+        "patrol baseline marks the file for union merges"
+    );
+    r.commit("baseline");
+    let mut seed = 7000;
+    let mut conflicts = Vec::new();
+    for pair in 0..50 {
+        r.git(&["checkout", "-q", "main"]);
+        let base = r.rev("HEAD");
+        for side in ["left", "right"] {
+            r.git(&["checkout", "-q", "-B", &format!("{side}{pair}"), &base]);
+            for _ in 0..=rng.below(4) {
+                seed += 1;
+                let name = format!("{side}{pair}-{seed}.env");
+                r.write(&name, format!("T={}\n", token("ghp", seed)));
+            }
+            r.run(&["baseline"]).expect_code(0);
+            r.commit(side);
+        }
+        let merge = r.try_git(&["merge", "-q", "--no-edit", &format!("left{pair}")]);
+        if merge.code != 0 {
+            conflicts.push(pair);
+            r.git(&["merge", "--abort"]);
+            continue;
+        }
+        r.run(&["scan", "--baseline", ".patrol-baseline"])
+            .expect_code(0);
+        // The next pair starts from this merge.
+        r.git(&["checkout", "-q", "main"]);
+        r.git(&["merge", "-q", "--ff-only", &format!("right{pair}")]);
+    }
+    assert!(conflicts.is_empty(), "conflicts in pairs {conflicts:?}");
+}
+
 #[test]
 fn baseline_works_in_staged_history_and_range_modes() {
     let r = Sandbox::repo();

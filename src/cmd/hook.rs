@@ -29,29 +29,32 @@ pub(super) fn run(repo: Option<PathBuf>, force: bool) -> Result<ExitStatus> {
 fn install(repo: &Path, force: bool) -> Result<PathBuf> {
     let repo = gix::discover(repo)
         .with_context(|| format!("{} is not in a git repository", repo.display()))?;
-    let dir = match repo.config_snapshot().string("core.hooksPath") {
-        Some(p) => {
-            let p = PathBuf::from(p.to_string());
-            if p.is_absolute() {
-                p
-            } else {
-                // git runs hooks from the work tree's top, so a relative hooksPath is relative
-                // to it (to the git dir in a bare repository).
-                repo.workdir().unwrap_or(repo.git_dir()).join(p)
-            }
-        }
-        None => repo.common_dir().join("hooks"),
-    };
+    let dir = hooks_dir(&repo)?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create hooks directory {}", dir.display()))?;
     let hook = dir.join("pre-commit");
-    if let Ok(existing) = std::fs::read_to_string(&hook) {
-        if !existing.contains(MARKER) && !force {
-            bail!(
-                "{} exists and was not written by patrol; rerun with --force to replace it",
-                hook.display()
-            );
+    match std::fs::symlink_metadata(&hook) {
+        Ok(m) if m.file_type().is_symlink() => {
+            // Writing through the link would write wherever it points.
+            if !force {
+                bail!(
+                    "{} is a symbolic link; patrol never writes through one: rerun with --force \
+                     to replace the link itself",
+                    hook.display()
+                );
+            }
         }
+        Ok(_) => {
+            let existing = std::fs::read(&hook).unwrap_or_default();
+            let ours = memchr::memmem::find(&existing, MARKER.as_bytes()).is_some();
+            if !ours && !force {
+                bail!(
+                    "{} exists and was not written by patrol; rerun with --force to replace it",
+                    hook.display()
+                );
+            }
+        }
+        Err(_) => {}
     }
     let exe = std::env::current_exe().context("cannot locate the patrol executable")?;
     let script = format!(
@@ -62,9 +65,55 @@ fn install(repo: &Path, force: bool) -> Result<PathBuf> {
          exec \"$PATROL\" scan --staged\n",
         exe.display().to_string().replace('\'', "'\\''")
     );
-    std::fs::write(&hook, script).with_context(|| format!("cannot write {}", hook.display()))?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("cannot make {} executable", hook.display()))?;
+    replace_file(&hook, script.as_bytes())?;
     Ok(hook)
+}
+
+/// Where git runs hooks from: `core.hooksPath` as git reads it (a path value: `~/` is the
+/// home directory; a relative path is relative to where hooks run, the top of the work tree,
+/// or the git directory of a bare repository), else the common git directory's `hooks`.
+fn hooks_dir(repo: &gix::Repository) -> Result<PathBuf> {
+    let config = repo.config_snapshot();
+    let Some(value) = config.trusted_path("core.hooksPath") else {
+        if config.string("core.hooksPath").is_some() {
+            bail!(
+                "core.hooksPath is set only in a configuration file git would not trust (not \
+                 owned by you): patrol will not install a hook there"
+            );
+        }
+        return Ok(repo.common_dir().join("hooks"));
+    };
+    let p = value.context("cannot read core.hooksPath")?.into_owned();
+    Ok(if p.is_absolute() {
+        p
+    } else {
+        repo.workdir().unwrap_or(repo.git_dir()).join(p)
+    })
+}
+
+/// Writes `path` as a new executable file: a temporary file created exclusively beside it (never
+/// following a link), then renamed over it, so a link at `path` is replaced, not written
+/// through, and no reader sees half a hook.
+fn replace_file(path: &Path, content: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".patrol-hook.{}.{nonce}", std::process::id()));
+    let mut f = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o755)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    let written = f.write_all(content).and_then(|()| f.sync_all());
+    drop(f);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
 }

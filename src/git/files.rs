@@ -9,6 +9,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use gix::objs::tree::EntryKind;
 use gix::ObjectId;
 
+use super::range::FETCH_ADVICE;
+
 /// A commit's tree, opened for reading files by path.
 pub(crate) struct CommitFiles {
     repo: gix::Repository,
@@ -22,11 +24,16 @@ impl CommitFiles {
     pub(crate) fn open(repo: &Path, rev: &str) -> Result<CommitFiles> {
         let repo = gix::discover(repo)
             .with_context(|| format!("{} is not in a git repository", repo.display()))?;
+        let advice = if repo.is_shallow() {
+            format!("; this is a shallow clone, which may not hold it: {FETCH_ADVICE}")
+        } else {
+            String::new()
+        };
         let tree = repo
             .rev_parse_single(rev)
-            .map_err(|e| anyhow!("bad revision {rev:?}: {e}"))?
+            .map_err(|e| anyhow!("bad revision {rev:?}: {e}{advice}"))?
             .object()
-            .map_err(|e| anyhow!("bad revision {rev:?}: {e}"))?
+            .map_err(|e| anyhow!("bad revision {rev:?}: {e}{advice}"))?
             .peel_to_kind(gix::object::Kind::Commit)
             .map_err(|e| anyhow!("revision {rev:?} is not a commit: {e}"))?
             .peel_to_kind(gix::object::Kind::Tree)

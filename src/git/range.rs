@@ -18,14 +18,25 @@ use super::{
 use crate::finding::{Finding, Fingerprint, Origin, Provenance};
 use crate::scan::{Scanner, Tally, WINDOW};
 
-/// Resolves a revision to a commit id.
+/// What to tell a user whose clone lacks history: CI checkouts are shallow by default.
+pub(crate) const FETCH_ADVICE: &str = "fetch the history first (actions/checkout: \
+    `fetch-depth: 0`; GitLab: GIT_DEPTH: \"0\"; or `git fetch --unshallow`)";
+
+/// Resolves a revision to a commit id. In a shallow clone, a revision that is not there is
+/// most likely history the clone did not fetch: the error says how to fetch it.
 fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId> {
-    let id = repo
-        .rev_parse_single(rev)
-        .map_err(|e| anyhow!("bad revision {rev:?}: {e}"))?;
+    let shallow = repo.is_shallow();
+    let advice = |e: &dyn std::fmt::Display| {
+        if shallow {
+            anyhow!("bad revision {rev:?}: {e}; this is a shallow clone, which may not hold it: {FETCH_ADVICE}")
+        } else {
+            anyhow!("bad revision {rev:?}: {e}")
+        }
+    };
+    let id = repo.rev_parse_single(rev).map_err(|e| advice(&e))?;
     let obj = id
         .object()
-        .map_err(|e| anyhow!("bad revision {rev:?}: {e}"))?
+        .map_err(|e| advice(&e))?
         .peel_to_kind(gix::object::Kind::Commit)
         .map_err(|e| anyhow!("revision {rev:?} is not a commit: {e}"))?;
     Ok(obj.id)
@@ -43,12 +54,26 @@ pub(super) fn range(
 ) -> Result<usize> {
     let from_id = resolve_commit(repo, from)?;
     let to_id = resolve_commit(repo, to)?;
+    // A shallow clone's boundary commits name parents it does not hold: like git, the walk
+    // treats them as roots.
+    let shallow: HashSet<ObjectId> = match repo.shallow_commits() {
+        Ok(Some(c)) => c.iter().copied().collect(),
+        Ok(None) => HashSet::new(),
+        Err(e) => return Err(anyhow!("cannot read the shallow file: {e}")),
+    };
+    let parents = |c: &DecodedCommit| -> Vec<ObjectId> {
+        if shallow.contains(&c.node.id) {
+            Vec::new()
+        } else {
+            c.node.parents.clone()
+        }
+    };
     // Commits reachable from `to` but not from `from`, as in `git rev-list from..to`.
     let mut hidden = HashSet::new();
     let mut stack = vec![from_id];
     while let Some(id) = stack.pop() {
         if hidden.insert(id) {
-            stack.extend(decode_commit(repo, id, scanner)?.node.parents);
+            stack.extend(parents(&decode_commit(repo, id, scanner)?));
         }
     }
     let mut commits = Vec::new();
@@ -59,7 +84,7 @@ pub(super) fn range(
             continue;
         }
         let commit = decode_commit(repo, id, scanner)?;
-        stack.extend(commit.node.parents.iter().copied());
+        stack.extend(parents(&commit));
         commits.push(commit);
     }
     // Oldest first by ancestry (generation), then time: the first commit in the range to
@@ -85,6 +110,22 @@ pub(super) fn range(
             kind: "commit",
         };
         let mut found = tally.scan(scanner, message, &origin);
+        if shallow.contains(id) && !node.parents.is_empty() {
+            // What this commit changed cannot be told without its parents: never a silent
+            // pass over it.
+            object_error(
+                tally,
+                id,
+                format!(
+                    "the range reaches the shallow clone's boundary here: this commit's parents \
+                     are not in the clone, so what it changed cannot be scanned; {FETCH_ADVICE}"
+                ),
+            );
+            for f in found {
+                record(&mut outcome_findings, f, meta);
+            }
+            continue;
+        }
         let parent_trees = node
             .parents
             .iter()
@@ -176,25 +217,35 @@ pub(super) fn range(
                 found.push(f);
             }
         }
-        for mut f in found {
-            let key = (f.fingerprint.clone(), f.origin.display_path());
-            if let Some(prev) = outcome_findings.get_mut(&key) {
-                if let Some(p) = prev.provenance.as_mut() {
-                    p.commits += 1;
-                }
-                continue;
-            }
-            f.provenance = Some(Provenance {
-                commit: Some(meta.clone()),
-                commits: 1,
-                other_paths: 0,
-                unreachable: false,
-            });
-            outcome_findings.insert(key, f);
+        for f in found {
+            record(&mut outcome_findings, f, meta);
         }
     }
     tally.keep(outcome_findings.into_values().collect());
     Ok(commits.len())
+}
+
+/// Adds a finding of the commit `meta`: the first commit (oldest first) to carry a secret at
+/// a path introduced it; later ones only count.
+fn record(
+    findings: &mut HashMap<(Fingerprint, String), Finding>,
+    mut f: Finding,
+    meta: &crate::finding::CommitMeta,
+) {
+    let key = (f.fingerprint.clone(), f.origin.display_path());
+    if let Some(prev) = findings.get_mut(&key) {
+        if let Some(p) = prev.provenance.as_mut() {
+            p.commits += 1;
+        }
+        return;
+    }
+    f.provenance = Some(Provenance {
+        commit: Some(meta.clone()),
+        commits: 1,
+        other_paths: 0,
+        unreachable: false,
+    });
+    findings.insert(key, f);
 }
 
 /// Blobs under `new` that differ from every parent tree at their path: (path, blob, the

@@ -1,6 +1,12 @@
 //! A cache of verification results between runs (`--verify-cache FILE`), so that a repeated CI
 //! run does not ask the API again. Keyed by the token's fingerprint (SHA-256), never the token;
 //! entries expire after a TTL, because a live token can be revoked at any time.
+//!
+//! The file is private and hard to poison: it is written 0600 through a temporary file created
+//! exclusively in the same directory and renamed over it, and read without following a
+//! symbolic link; an entry dated in the future or older than the TTL is ignored; `unknown` is
+//! never reused. And whatever it says, a cached verdict can only add to what a scan reports
+//! (a `live` raises the exit code to 3); it cannot hide a finding or lower the exit code.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,11 +29,27 @@ fn now() -> u64 {
 }
 
 impl Cache {
-    /// Loads `path`; a missing or unreadable file is an empty cache (it is only a cache).
+    /// Loads `path`; a missing or unreadable file (or a symbolic link) is an empty cache (it
+    /// is only a cache).
     pub(super) fn load(path: &Path, ttl: Duration) -> Cache {
         let mut entries = BTreeMap::new();
-        if let Some(Value::Object(map)) = std::fs::read(path)
-            .ok()
+        let read = || -> Option<Vec<u8>> {
+            use std::io::Read;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::File::options()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(path)
+                .ok()?;
+            if !f.metadata().ok()?.is_file() {
+                return None;
+            }
+            let mut b = Vec::new();
+            // A cache is small; a huge file is not one of ours.
+            (&mut f).take(64 << 20).read_to_end(&mut b).ok()?;
+            Some(b)
+        };
+        if let Some(Value::Object(map)) = read()
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
             .and_then(|v| v.get("entries").cloned())
         {
@@ -46,8 +68,11 @@ impl Cache {
     /// should try again.
     pub(super) fn get(&self, fingerprint: &str) -> Option<Verification> {
         let (at, v) = self.entries.get(fingerprint)?;
-        let fresh = now().saturating_sub(*at) < self.ttl.as_secs();
-        (fresh && v.status != super::Status::Unknown).then(|| v.clone())
+        let now = now();
+        // Dated in the future (beyond a little clock skew): not an entry this cache wrote.
+        let plausible = *at <= now + 300;
+        let fresh = now.saturating_sub(*at) < self.ttl.as_secs();
+        (plausible && fresh && v.status != super::Status::Unknown).then(|| v.clone())
     }
 
     pub(super) fn put(&mut self, fingerprint: &str, v: &Verification) {
@@ -70,8 +95,36 @@ impl Cache {
             })
             .collect();
         let doc = json!({"patrol_verify_cache": 1, "entries": entries});
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&doc)?)?;
-        std::fs::rename(tmp, path)
+        write_private(path, &serde_json::to_vec_pretty(&doc)?)
     }
+}
+
+/// Writes `path` readable by its owner only: a temporary file created exclusively beside it
+/// (mode 0600, never through a link), renamed over it. A link at `path` is replaced, not
+/// followed; no one reads a half-written cache.
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let nonce = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
+    let mut f = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)?;
+    let written = f.write_all(data).and_then(|()| f.sync_all());
+    drop(f);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
 }

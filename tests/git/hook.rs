@@ -162,3 +162,41 @@ fn hook_install_respects_a_relative_core_hooks_path() {
     assert!(commit.all().contains("sub/dir/leak.env"), "{commit}");
     assert_eq!(r.commit_count(), 1);
 }
+
+/// `core.hooksPath` is a path value: `~/` is HOME, as git reads it.
+#[test]
+fn hook_install_expands_a_tilde_in_core_hooks_path() {
+    let r = Sandbox::repo();
+    r.git(&["config", "core.hooksPath", "~/my-hooks"]);
+    r.run(&["hook", "install"]).expect_code(0);
+    let hook = r.home().join("my-hooks/pre-commit");
+    assert!(hook.is_file(), "not at {}", hook.display());
+    assert!(!r.path("~").exists(), "a directory named ~ was created");
+}
+
+/// A symlinked hook is never written through: without --force the install is refused, with
+/// it the link itself is replaced; the link's target is untouched either way.
+#[test]
+fn hook_install_never_writes_through_a_symlink() {
+    let r = Sandbox::repo();
+    let target = r.outside("precious.sh");
+    std::fs::write(&target, "#!/bin/sh\n# someone else's\n").unwrap();
+    let hooks = r.path(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::os::unix::fs::symlink(&target, hooks.join("pre-commit")).unwrap();
+    let run = r.run(&["hook", "install"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("symbolic link"), "{run}");
+    // Even a link to a hook patrol wrote is not written through.
+    std::fs::write(&target, "#!/bin/sh\n# installed by patrol: old\n").unwrap();
+    r.run(&["hook", "install"]).expect_code(2);
+    r.run(&["hook", "install", "--force"]).expect_code(0);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "#!/bin/sh\n# installed by patrol: old\n"
+    );
+    let meta = std::fs::symlink_metadata(hooks.join("pre-commit")).unwrap();
+    assert!(meta.file_type().is_file(), "the link was not replaced");
+    let script = std::fs::read_to_string(hooks.join("pre-commit")).unwrap();
+    assert!(script.contains("scan --staged"), "{script}");
+}

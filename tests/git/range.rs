@@ -258,3 +258,53 @@ fn a_token_in_a_commit_summary_is_redacted_wherever_the_summary_is_shown() {
     assert!(summary.starts_with("rotate: old was gho_"), "{summary}");
     assert!(summary.ends_with('…'), "{summary}");
 }
+
+/// A CI checkout is shallow: a base it does not hold is an error that says how to fetch it,
+/// a range inside the fetched history works, and one that reaches the shallow boundary is
+/// never a silent pass.
+#[test]
+fn ranges_in_shallow_clones() {
+    let origin = Sandbox::repo();
+    origin.write("a.txt", "one\n");
+    let first = origin.commit("one");
+    origin.git(&["tag", "v1"]);
+    origin.write("b.txt", "two\n");
+    origin.commit("two");
+    let (t1, t2) = (token("ghp", 5101), token("ghp", 5102));
+    origin.write("c.env", format!("T={t1}\n"));
+    origin.commit("three");
+    origin.write("d.env", format!("T={t2}\n"));
+    origin.commit("four");
+    let url = format!("file://{}", s(origin.root()));
+    let clone = origin.outside("clone");
+    origin.git(&["clone", "-q", "--depth", "2", &url, s(&clone)]);
+    origin.configure(&clone);
+    let run = origin.run_at(&clone, &["scan", "--range", &format!("{first}..HEAD")]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("fetch-depth: 0"), "{run}");
+    assert!(run.stderr.contains("shallow"), "{run}");
+    // Inside what was fetched: as in a full clone.
+    let run = origin.run_at(
+        &clone,
+        &["scan", "--range", "HEAD~1..HEAD", "--format", "json"],
+    );
+    run.expect_code(1);
+    assert_eq!(fingerprints(&run.findings()), fps(&[&t2]), "{run}");
+    // The base fetched on its own, as CI fetches a pull request's base: the range now runs
+    // into the boundary. Findings above it are reported, and the scan says it is incomplete.
+    origin.git_at(
+        &clone,
+        &["fetch", "-q", "--depth", "1", "origin", "tag", "v1"],
+    );
+    let run = origin.run_at(&clone, &["scan", "--range", "v1..HEAD", "--format", "json"]);
+    run.expect_code(2);
+    assert!(with_token(&run.findings(), &t2).len() == 1, "{run}");
+    let errors = run.summary()["errors"].as_array().unwrap().clone();
+    assert!(
+        errors.iter().any(|e| e["error"]
+            .as_str()
+            .unwrap()
+            .contains("shallow clone's boundary")),
+        "{run}"
+    );
+}
