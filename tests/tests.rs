@@ -8,6 +8,7 @@ mod util;
 mod git;
 mod hostile;
 mod layering;
+mod redaction;
 mod sarif;
 mod scan;
 mod trust;

@@ -9,18 +9,22 @@ use anyhow::{Context, Result};
 use crate::baseline::Baseline;
 use crate::cli::BaselineArgs;
 use crate::config::ScanConfig;
+use crate::report::escape::terminal;
 use crate::report::write_summary;
 use crate::scan::ExitStatus;
 
 pub(super) fn run(args: BaselineArgs) -> Result<ExitStatus> {
     let file = args.file;
     let mut cfg = ScanConfig::from_args(args.scan, false)?;
-    let (_, outcome) = super::scan::scan(&mut cfg)?;
+    let (scanner, mut outcome) = super::scan::scan(&mut cfg)?;
+    // The file is committed and its paths shown: a path holding a secret is redacted there too
+    // (entries match by fingerprint and rule, never by path).
+    super::scan::redact(&scanner, &mut outcome);
     let baseline = Baseline::from_findings(&outcome.findings);
     std::fs::write(&file, baseline.render())
         .with_context(|| format!("cannot write baseline {}", file.display()))?;
     if let Some(note) = mark_union_merge(&file)? {
-        eprintln!("patrol: {note}");
+        eprintln!("patrol: {}", terminal(&note));
     }
     if !cfg.report.quiet {
         let _ = write_summary(&mut io::stderr().lock(), &outcome);

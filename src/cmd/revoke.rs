@@ -8,6 +8,7 @@ use anyhow::Result;
 use super::verify::{identify, read_token_args};
 use crate::config::{api_base, local_settings};
 use crate::finding::Secret;
+use crate::report::escape::terminal;
 use crate::scan::ExitStatus;
 use crate::verify;
 
@@ -20,7 +21,7 @@ pub(super) fn run(
     let api = api_base(github_api.as_deref(), None)?;
     let mut send: Vec<String> = Vec::new();
     for (t, f) in identify(&read_token_args(tokens)?)? {
-        let shown = Secret::new(t.as_bytes(), 4).redacted();
+        let shown = terminal(&Secret::new(t.as_bytes(), 4).redacted()).into_owned();
         match f {
             Some(f) if verify::revoke::revocable(&t) => {
                 let token = f.secret.expose().to_string();

@@ -7,8 +7,9 @@ use anyhow::Result;
 
 use crate::cli::RulesCommand;
 use crate::config::load_rule_args;
+use crate::report::escape::terminal;
 use crate::rules::load_rules;
-use crate::scan::{check_examples, ExitStatus};
+use crate::scan::{check_examples, redact_message, ExitStatus};
 
 pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
     match command {
@@ -52,7 +53,7 @@ pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
                 .filter(|r| !r.source.starts_with("builtin:"))
                 .count();
             for p in &problems {
-                eprintln!("patrol: {p}");
+                eprintln!("patrol: {}", terminal(&redact_message(p)));
             }
             println!("{} rules checked, {} problems", checked, problems.len());
             Ok(if problems.is_empty() {

@@ -23,9 +23,7 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
         attach_verifications(&mut outcome, v);
     }
     if !cfg.report.show_secrets {
-        Redactor::new(&scanner)
-            .with_findings(outcome.findings.iter().chain(&outcome.suppressed))
-            .apply(&mut outcome);
+        redact(&scanner, &mut outcome);
     }
     match &cfg.report.output {
         Some(path) => {
@@ -65,6 +63,13 @@ pub(super) fn scan(cfg: &mut ScanConfig) -> Result<(Scanner, Outcome)> {
     cfg.suppress.apply(&mut outcome);
     outcome.rules = metas;
     Ok((scanner, outcome))
+}
+
+/// Every string of `outcome` that reports show beside findings, redacted (see `scan::redact`).
+pub(super) fn redact(scanner: &Scanner, outcome: &mut Outcome) {
+    Redactor::new(scanner)
+        .with_findings(outcome.findings.iter().chain(&outcome.suppressed))
+        .apply(outcome);
 }
 
 /// `--verify`: each unique offline-valid token once; results attached by fingerprint.

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::cli::{OutputArgs, VerifyArgs};
 use crate::config::{format, local_settings, verify_config};
 use crate::finding::{Finding, Secret, Status, Verification};
+use crate::report::escape::terminal;
 use crate::report::Format;
 use crate::rules::load_rules;
 use crate::scan::{ExitStatus, ScanOptions, Scanner};
@@ -67,9 +68,10 @@ pub(super) fn run(
         }));
         if format == Format::Text {
             println!(
-                "{secret}  {}  {}",
+                "{}  {}  {}",
+                terminal(&secret),
                 if rule.is_empty() { "-" } else { &rule },
-                v.summary()
+                terminal(&v.summary())
             );
         }
     }

@@ -345,11 +345,48 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
         at = *e;
     }
     text.push_str(&String::from_utf8_lossy(&haystack[at..to.max(at)]));
-    let mut text = text.trim_end_matches('\r').to_string();
+    let mut text = mask_secret_looking(text.trim_end_matches('\r'));
     if cut_after || to < line_end {
         text.push('…');
     }
     text
+}
+
+/// Shortest word that [`mask_secret_looking`] considers.
+const SECRET_LOOKING: usize = 20;
+
+/// `text` with every word that looks like a secret shortened to its first four characters and
+/// `…`: 20 or more letters, digits, `_`, `-` or `+`, with at least two letters and two digits. Context lines
+/// are there to recognise a line, and a secret no rule knows — or one glued to text so that
+/// its rule rejects it — must not be printed whole beside one that was found. Identifiers
+/// (letters only), numbers and prose are left alone.
+fn mask_secret_looking(text: &str) -> String {
+    // Token alphabets without the separators that also join code (`=`, `/`, `.`): a path or
+    // `KEY=value` is judged word by word.
+    let is_word = |c: char| c.is_ascii_alphanumeric() || "_-+".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let digits = word.bytes().filter(u8::is_ascii_digit).count();
+        let letters = word.bytes().filter(u8::is_ascii_alphabetic).count();
+        if word.len() >= SECRET_LOOKING && digits >= 2 && letters >= 2 {
+            out.push_str(&word[..4]);
+            out.push('…');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// Characters that tokens are made of: a clip between two of them cuts a word.
@@ -414,6 +451,24 @@ mod tests {
         let c = context_line(text.as_bytes(), s, s + 5, &Spans::new(Vec::new()));
         assert!(!c.contains("Zq9"), "{c}");
         assert!(c.starts_with('…'), "{c}");
+    }
+
+    #[test]
+    fn secret_looking_words_are_shortened() {
+        assert_eq!(
+            mask_secret_looking("x = \"a3f5dcf2d502e1d38953d0e68d55b82e0a4ae595\";"),
+            "x = \"a3f5…\";"
+        );
+        // Identifiers, prose, numbers and short words stay.
+        for keep in [
+            "const getElementByIdentifierLongName = 1234567890123456789012;",
+            "see https://example.com/path/to/page for details",
+            "GH_PAT=github_pat_11PM…",
+            "import src/components/Button2x3Wide.tsx",
+            "id = v1.2.3",
+        ] {
+            assert_eq!(mask_secret_looking(keep), keep);
+        }
     }
 
     #[test]

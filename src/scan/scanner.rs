@@ -61,6 +61,10 @@ pub(crate) struct Candidate {
     pub(crate) start: usize,
     pub(crate) end: usize,
     verdict: Verdict,
+    /// The rule's word boundaries hold around it. A match without them is never reported, but
+    /// is still redacted wherever text around it is shown: `GITHUB_TOKEN=<40 hex>_x` is not
+    /// proof of a token, and not something to print either.
+    bounded: bool,
 }
 
 /// Where a window of bytes sits in its input.
@@ -207,7 +211,7 @@ impl Scanner {
     }
 
     /// The prefilter, matcher and validation stages: every (rule, start) once, ordered by
-    /// start.
+    /// start; matches without their rule's word boundaries included (for redaction only).
     fn candidates(&self, haystack: &[u8]) -> Vec<Candidate> {
         let mut out = Vec::new();
         let mut matchers: Vec<RuleMatcher> =
@@ -216,14 +220,13 @@ impl Scanner {
             let rule = &self.rules.rules[ri];
             let verdict = validate(rule.check, &haystack[start..end]);
             let end = start + verdict.len;
-            if rule.boundary && !has_boundaries(haystack, start, end) {
-                return;
-            }
+            let bounded = !rule.boundary || has_boundaries(haystack, start, end);
             out.push(Candidate {
                 rule: ri,
                 start,
                 end,
                 verdict,
+                bounded,
             });
         };
         self.prefilter.for_each_hit(haystack, |hit| {
@@ -256,7 +259,7 @@ impl Scanner {
         let mut markers = LineMarkers::default();
         let mut kept: Vec<(Finding, bool)> = Vec::new();
         for c in &candidates {
-            if c.start < window.accept.0 || c.start >= window.accept.1 {
+            if c.start < window.accept.0 || c.start >= window.accept.1 || !c.bounded {
                 continue;
             }
             if !c.verdict.validation.is_valid() && !options.show_invalid {

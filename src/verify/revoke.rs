@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::client::{agent, API_VERSION};
+use crate::scan::Redactor;
 
 pub(crate) const BATCH: usize = 1000;
 pub(crate) const REQUESTS_PER_HOUR: usize = 60;
@@ -45,11 +46,18 @@ pub(crate) fn revoke(api: &str, tokens: &[String], timeout: Duration) -> Result<
             .with_context(|| format!("cannot reach {url}"))?;
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
-            let text = resp.body_mut().read_to_string().unwrap_or_default();
-            bail!(
-                "{url} answered {status} after {sent} tokens were submitted: {}",
-                text.chars().take(300).collect::<String>()
-            );
+            let text: String = resp
+                .body_mut()
+                .read_to_string()
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
+            // The server may echo what it got, whole, in another case or cut short.
+            let text = batch.iter().fold(text, |t, token| {
+                Redactor::for_secret(token).redact(&t).into_owned()
+            });
+            bail!("{url} answered {status} after {sent} tokens were submitted: {text}");
         }
         sent += batch.len();
     }
