@@ -27,7 +27,7 @@
 //! | 7 | `verify`, `report` | liveness checks (the only network code); report formats |
 //! | 8 | [`cli`] | the command line as clap sees it |
 //! | 9 | `config` | raw arguments and `.patrol.toml` → typed settings for each stage |
-//! | 10 | [`cmd`] | one file per subcommand |
+//! | 10 | [`cmd`], `fuzz` | one file per subcommand; entry points of the fuzz targets |
 //!
 //! **The layering rule**: a module may name only modules of a lower layer (and its own
 //! submodules). So no stage names `config` or `cli`, and the offline core (`finding`, `rules`,
@@ -64,3 +64,5 @@ pub mod cli;
 mod config;
 
 pub mod cmd;
+#[doc(hidden)]
+pub mod fuzz;

@@ -188,3 +188,16 @@ fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
     contained(|| repo.find_object(id).map(|o| o.detach().data))
         .map_err(|e| anyhow::anyhow!("cannot read blob {id}: {e}"))
 }
+
+/// For the `git_object` fuzz target: on any bytes (split into an old and a new version), the
+/// added lines computed in memory and those computed from streamed line hashes agree.
+pub(crate) fn fuzz_lines(data: &[u8]) {
+    let (old, new) = data.split_at(data.len() / 2);
+    let want = lines::added_lines(&[old], new);
+    let old_set = lines::line_hashes(vec![Box::new(std::io::Cursor::new(old.to_vec()))])
+        .expect("reading memory");
+    let count = new.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let every: std::collections::BTreeSet<u64> = (1..=count).collect();
+    let got = lines::added_lines_streamed(&old_set, &mut &new[..], &every).expect("reading memory");
+    assert_eq!(got, want, "streamed and in-memory added lines disagree");
+}

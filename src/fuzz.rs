@@ -1,0 +1,206 @@
+//! Entry points for fuzzing every parser of untrusted input, one function per target: the
+//! cargo-fuzz targets under `fuzz/` call them, and `cargo test` replays their seed corpora
+//! (`tests/fuzz_seeds.rs`), so CI runs every seed. Each takes arbitrary bytes and panics only
+//! when a property fails; a parser's error is an ordinary outcome.
+//!
+//! Not an API: public only so that the fuzz crate and the tests can reach it.
+
+use std::sync::OnceLock;
+
+use crate::finding::{Origin, Validation};
+use crate::scan::{ScanOptions, Scanner};
+
+fn scanner() -> &'static Scanner {
+    static SCANNER: OnceLock<Scanner> = OnceLock::new();
+    SCANNER.get_or_init(|| {
+        let rules = crate::rules::load_rules(true, &[] as &[&str]).expect("built-in rules load");
+        Scanner::new(
+            rules,
+            ScanOptions {
+                show_invalid: true,
+                ignore_allow_markers: true,
+            },
+        )
+    })
+}
+
+/// The scan pipeline on arbitrary bytes (with invalid candidates reported, markers ignored):
+/// no panic; every finding's secret is the input's bytes at its offset; a keyword of its rule
+/// lies within the rule's window of it (the prefilter has no false negatives); positions are
+/// 1-based; a checksum-valid secret starts with a keyword spelling; and no context line holds
+/// more of any finding's secret than its redacted form.
+pub fn scan(data: &[u8]) {
+    let scanner = scanner();
+    let result = scanner.scan(data, &Origin::Stdin);
+    for f in &result.findings {
+        let rule = scanner
+            .rules()
+            .get(&f.rule)
+            .unwrap_or_else(|| panic!("finding names unknown rule {:?}", f.rule));
+        let start = usize::try_from(f.offset).expect("offset fits usize");
+        let end = start + f.secret.len();
+        assert!(end <= data.len(), "{}: secret outside the input", f.rule);
+        // Secrets are reported as UTF-8 (invalid bytes replaced): compare where they are text.
+        if let Ok(text) = std::str::from_utf8(&data[start..end]) {
+            assert_eq!(
+                text,
+                f.secret.expose(),
+                "{}: not the bytes at the offset",
+                f.rule
+            );
+        }
+        let lo = start.saturating_sub(rule.window);
+        let hi = end.saturating_add(rule.window).min(data.len());
+        assert!(
+            rule.text_has_keyword(&data[lo..hi]),
+            "{}: no keyword within the window",
+            f.rule
+        );
+        assert!(
+            f.line >= 1 && f.column >= 1,
+            "{}: positions are 1-based",
+            f.rule
+        );
+        if f.validation == Validation::ChecksumValid {
+            let secret = f.secret.expose().as_bytes();
+            assert!(
+                rule.keyword_spellings()
+                    .iter()
+                    .any(|k| secret.starts_with(k)),
+                "{}: a checksum-valid secret starts with a keyword",
+                f.rule
+            );
+        }
+    }
+    for f in &result.findings {
+        for g in &result.findings {
+            let s = g.secret.expose().as_bytes();
+            let shown = g.secret.redacted();
+            for w in s.windows(16) {
+                let w = String::from_utf8_lossy(w);
+                assert!(
+                    !f.context.contains(w.as_ref()) || shown.contains(w.as_ref()),
+                    "a context line shows part of a secret"
+                );
+            }
+        }
+    }
+}
+
+/// Several tokens from the seed, laid out by the input: the first bytes choose gaps and glue,
+/// the rest is the filler, so the fuzzer explores multi-token lines around real tokens.
+pub fn scan_layout(data: &[u8]) {
+    static TOKENS: OnceLock<[String; 4]> = OnceLock::new();
+    // Checksum-valid tokens, made here (none is written in a source file).
+    let tokens = TOKENS.get_or_init(|| {
+        [
+            classic("ghp", "fuzzlayoutbody0000000000000001"),
+            classic("gho", "fuzzlayoutbody0000000000000002"),
+            classic("ghs", "fuzzlayoutbody0000000000000003"),
+            // A legacy token in its context (a generated example, not a real token).
+            "github_token=3f9a1c0be7d24658a9b0c1d2e3f4a5b6c7d8e9f0".to_string(), // patrol:allow
+        ]
+    });
+    let Some((&shape, rest)) = data.split_first() else {
+        return;
+    };
+    let mut text = Vec::new();
+    let mut filler = rest.chunks(1 + usize::from(shape % 7));
+    for i in 0..usize::from(shape % 5 + 1) {
+        if let Some(chunk) = filler.next() {
+            text.extend_from_slice(chunk);
+        }
+        text.extend_from_slice(tokens[(i + usize::from(shape)) % tokens.len()].as_bytes());
+    }
+    for chunk in filler {
+        text.extend_from_slice(chunk);
+    }
+    scan(&text);
+}
+
+/// `prefix_` + `body` + base62(CRC-32(body)): a classic token with a valid checksum.
+fn classic(prefix: &str, body: &str) -> String {
+    const A: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut n = crc32fast::hash(body.as_bytes());
+    let mut check = [b'0'; 6];
+    for slot in check.iter_mut().rev() {
+        *slot = A[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("{prefix}_{body}{}", String::from_utf8_lossy(&check))
+}
+
+/// A rules file: loads (with the built-ins, as a user's file would) or is an error.
+pub fn rules(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::rules::load_rule_texts(true, vec![("fuzz.toml".into(), text.into())]);
+    }
+}
+
+/// A `.patrol.toml`: parses or is an error that never quotes the file.
+pub fn config(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Err(e) = crate::config::FileConfig::parse(text, ".patrol.toml", "/".as_ref()) {
+            let e = e.to_string();
+            for line in text.lines().filter(|l| l.len() >= 24 && !l.contains('`')) {
+                assert!(!e.contains(line), "the error quotes a line of the file");
+            }
+        }
+    }
+}
+
+/// A baseline file: parses or is an error.
+pub fn baseline(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::baseline::Baseline::parse(text, "baseline");
+    }
+}
+
+/// `patrol verify -` / `revoke -` input: raw tokens, patrol's JSON document or JSON Lines.
+pub fn token_input(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(tokens) = crate::verify::parse_token_input(text) {
+            for t in &tokens {
+                // What verify and revoke then do with each.
+                let _ = scanner().identify(t);
+                let _ = crate::finding::Secret::new(t.as_bytes(), 4).redacted();
+            }
+        }
+    }
+}
+
+/// A stateless `ghs_` token's JWT decoding, on bytes behind the prefix.
+pub fn jwt(data: &[u8]) {
+    let mut token = b"ghs_".to_vec();
+    token.extend_from_slice(data);
+    let _ = crate::validate::validate(crate::validate::Check::GithubJwt, &token);
+}
+
+/// Git object bodies as the history scan decodes them: a commit (graph facts, author, summary
+/// for reports), an annotated tag, a tree; and the line hashing of large blobs.
+pub fn git_object(data: &[u8]) {
+    use gix::objs::{CommitRef, TagRef, TreeRefIter};
+    if let Ok(c) = CommitRef::from_bytes(data) {
+        let _ = c.tree();
+        let _ = c.parents().count();
+        let _ = c.time();
+        if let Ok(a) = c.author() {
+            let _ = a.time();
+            let _ = format!("{} <{}>", a.name, a.email);
+        }
+        let summary = c.message().summary();
+        let _ = crate::scan::redact_message(&String::from_utf8_lossy(summary.as_ref()));
+    }
+    if let Ok(t) = TagRef::from_bytes(data) {
+        let _ = scanner().scan(t.message, &Origin::Stdin);
+    }
+    for entry in TreeRefIter::from_bytes(data) {
+        match entry {
+            Ok(e) => {
+                let _ = e.mode.kind();
+            }
+            Err(_) => break,
+        }
+    }
+    crate::git::fuzz_lines(data);
+}
