@@ -8,9 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// patrol finds leaked access tokens (GitHub's first) in files, proves offline that each one is
 /// a real token (GitHub tokens carry a checksum) and reports it, redacted.
 ///
-/// Exit codes: 0 nothing found, 1 findings, 2 error (bad arguments or rules, or a scan that
-/// could not read something it was asked to read; 2 wins over 1, and findings are still
-/// reported).
+/// Exit codes: 0 nothing found; 1 findings; 2 error (bad arguments or rules, or a scan that
+/// could not read something it was asked to read: incomplete, findings still reported); 3 a
+/// token found live (with --verify, or `patrol verify`). 3 wins over 2, 2 over 1.
 #[derive(Debug, Parser)]
 #[command(name = "patrol", version, max_term_width = 100)]
 pub struct Cli {
@@ -67,22 +67,36 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("mode").multiple(false))]
 pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input. With --git, --staged, --range
     /// or --since: the repository (default: the one containing the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// After `--`: with --git, --staged, --range or --since, limit the scan to files at these
+    /// paths (files or directories relative to the current directory, or globs), as
+    /// `git log -- PATH` would; commit messages are then not scanned. Otherwise: more files to
+    /// scan.
+    #[arg(last = true, value_name = "PATHSPEC")]
+    pub pathspecs: Vec<PathBuf>,
+
     /// Audit git history: every blob in the repository's object database (reachable from any
     /// ref, or left unreachable by amends, rebases and resets) once, plus commit and tag
     /// messages. Each finding names the commit that introduced it.
-    #[arg(long, conflicts_with = "staged")]
+    #[arg(long, group = "mode")]
     pub git: bool,
 
     /// Pre-commit: scan what `git commit` would record (the index against HEAD); only lines
     /// the staged change adds, unless --all-lines.
-    #[arg(long)]
+    #[arg(long, group = "mode")]
     pub staged: bool,
+
+    /// For pre-commit frameworks, which pass file names: when the index holds staged changes,
+    /// scan the staged version of the given files (as --staged); otherwise the files
+    /// themselves, whole (so `pre-commit run --all-files` checks what is committed).
+    #[arg(long, group = "mode")]
+    pub pre_commit: bool,
 
     /// With --staged or a range: report secrets anywhere in the changed files, not only on
     /// added lines.
@@ -90,11 +104,11 @@ pub struct ScanArgs {
     pub all_lines: bool,
 
     /// CI: scan only what the commits in A..B introduced (as `git rev-list A..B`).
-    #[arg(long, value_name = "A..B", conflicts_with_all = ["staged", "since"])]
+    #[arg(long, value_name = "A..B", group = "mode")]
     pub range: Option<String>,
 
     /// CI: scan what the commits since REV introduced (REV..HEAD).
-    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    #[arg(long, value_name = "REV", group = "mode")]
     pub since: Option<String>,
 
     /// With --range or --since: read .patrol.toml, its rule files and the baseline from the

@@ -94,9 +94,9 @@ pub fn scan_layout(data: &[u8]) {
     // Checksum-valid tokens, made here (none is written in a source file).
     let tokens = TOKENS.get_or_init(|| {
         [
-            classic("ghp", "fuzzlayoutbody0000000000000001"),
-            classic("gho", "fuzzlayoutbody0000000000000002"),
-            classic("ghs", "fuzzlayoutbody0000000000000003"),
+            classic("ghp", "Q7mZt2Lk9VbX4cRw8NpY3sHd6GfJ1a"),
+            classic("gho", "x5TgB8nWq2EyK7uLm3VrZ9cP4hSd6F"),
+            classic("ghs", "Rj4Nf8Wb2Yx6Kt9Qm3Ls7Dv5Gh1Pz0"),
             // A legacy token in its context (a generated example, not a real token).
             "github_token=3f9a1c0be7d24658a9b0c1d2e3f4a5b6c7d8e9f0".to_string(), // patrol:allow
         ]

@@ -5,6 +5,7 @@
 
 mod util;
 
+mod cli;
 mod fuzz_seeds;
 mod git;
 mod hostile;

@@ -230,7 +230,13 @@ fn unused_baseline_entries_are_listed_on_request() {
     assert_eq!(unused.len(), 1, "{run}");
     assert_eq!(unused[0]["fingerprint"], fingerprint(&b));
     assert_eq!(unused[0]["path"], "b.env");
-    assert!(run.stderr.contains("matched nothing"), "{run}");
+    let text = r.run(&[
+        "scan",
+        "--baseline",
+        ".patrol-baseline",
+        "--baseline-unused",
+    ]);
+    assert!(text.stderr.contains("matched nothing"), "{text}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use super::hook::BLOCKED_HELP;
 use crate::cli::ScanArgs;
 use crate::config::ScanConfig;
 use crate::git::{scan_git, GitMode};
-use crate::report::{write_report, write_summary};
+use crate::report::{write_errors, write_report, write_summary, Format};
 use crate::scan::{ExitStatus, Outcome, Redactor, Scanner};
 use crate::verify::{self, VerifyConfig};
 use crate::walk::scan_inputs;
@@ -39,12 +39,17 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
             write_report(&mut w, &outcome, &cfg.report).and_then(|()| w.flush())?;
         }
     }
-    if !cfg.report.quiet {
+    // With -q, or a machine format (whose report is read by a program and whose stderr lands
+    // in logs), stderr carries nothing but errors: no summary, no advice.
+    let chatty = !cfg.report.quiet && cfg.report.format == Format::Text;
+    if chatty {
         // Best effort: a closed stderr must not turn a finished scan into an error.
         let _ = write_summary(&mut io::stderr().lock(), &outcome);
+    } else {
+        let _ = write_errors(&mut io::stderr().lock(), &outcome);
     }
     let staged = matches!(&cfg.git, Some(g) if matches!(g.mode, GitMode::Staged { .. }));
-    if staged && !outcome.findings.is_empty() {
+    if chatty && staged && !outcome.findings.is_empty() {
         eprintln!("{BLOCKED_HELP}");
     }
     Ok(outcome.status())

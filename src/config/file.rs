@@ -101,6 +101,8 @@ impl FileConfig {
         if !raw.exclude_paths.is_empty() {
             let mut b = GlobSetBuilder::new();
             for (i, g) in raw.exclude_paths.iter().enumerate() {
+                let g = &exclude_glob(g)
+                    .map_err(|what| bad("exclude_paths", format!("entry {} {what}", i + 1)))?;
                 let glob = Glob::new(g).map_err(|e| {
                     bad(
                         "exclude_paths",
@@ -180,6 +182,29 @@ impl FileConfig {
             github_api: raw.github_api,
         })
     }
+}
+
+/// An `exclude_paths` entry as people write it, made into a glob relative to the settings
+/// file's directory: `./x` and `/x` (anchored at that directory, as in .gitignore) mean `x`,
+/// and Windows separators (`vendor\lib\*.py`) are read as `/`. An entry that could never
+/// match — one leaving the directory, or naming nothing — is refused rather than ignored.
+fn exclude_glob(entry: &str) -> std::result::Result<String, &'static str> {
+    let mut g = entry.trim().replace('\\', "/");
+    while let Some(rest) = g.strip_prefix("./") {
+        g = rest.to_string();
+    }
+    let g = g.trim_start_matches('/').to_string();
+    if g.is_empty() || g == "." {
+        return Err("names nothing (an empty path, or the directory itself)");
+    }
+    if g == ".." || g.starts_with("../") || g.contains("/../") {
+        return Err("leaves the directory of the settings file: it could never match");
+    }
+    // `dir/` (as in .gitignore) means everything under it.
+    Ok(match g.strip_suffix('/') {
+        Some(dir) => format!("{dir}/**"),
+        None => g,
+    })
 }
 
 /// What is wrong with a glob, without quoting it.
@@ -302,6 +327,26 @@ github_api = "https://ghe.example.com/api/v3"
             let e = read(text).unwrap_err().to_string();
             assert!(e.contains(FILE_NAME), "{e}");
             assert!(e.contains(want), "{e:?} should contain {want:?}");
+        }
+    }
+
+    /// The spellings people write for a path all work; one that could never match is refused.
+    #[test]
+    fn exclude_paths_spellings() {
+        let c = read(
+            "exclude_paths = [\"./vendor/**\", \"/build/**\", \"docs\\\\gen\\\\*.md\", \"tmp/\"]",
+        )
+        .unwrap();
+        let x = c.exclude_paths.as_ref().unwrap();
+        for path in ["vendor/a/b.js", "build/out.txt", "docs/gen/x.md", "tmp/a/b"] {
+            assert!(x.matches_tree_path(path), "{path}");
+        }
+        assert!(!x.matches_tree_path("src/vendor/a.js"));
+        for bad in ["\"../x/**\"", "\"./\"", "\"\"", "\"a/../../b\""] {
+            let e = read(&format!("exclude_paths = [{bad}]"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("key `exclude_paths`: entry 1"), "{bad}: {e}");
         }
     }
 

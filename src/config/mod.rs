@@ -301,12 +301,38 @@ impl ScanConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let git_mode = git_mode(&args)?;
+        let mut git_mode = git_mode(&args)?;
+        let mut pathspecs = args.pathspecs.clone();
+        if args.pre_commit {
+            // The files a pre-commit framework passes: their staged versions when something is
+            // staged (a commit), else the files themselves (`pre-commit run --all-files`).
+            let files: Vec<PathBuf> = args.paths.iter().chain(&args.pathspecs).cloned().collect();
+            let staged = crate::git::has_staged_changes(Path::new(".")).unwrap_or(false);
+            if staged {
+                git_mode = Some(GitMode::Staged {
+                    all_lines: args.all_lines,
+                });
+                pathspecs = files;
+                inputs = vec![Input::Path(PathBuf::from("."))];
+            } else {
+                inputs = files.into_iter().map(Input::Path).collect();
+                pathspecs.clear();
+                if inputs.is_empty() {
+                    inputs.push(Input::Path(PathBuf::from(".")));
+                }
+            }
+        } else if git_mode.is_none() {
+            // After `--` outside git modes: more files to scan.
+            inputs.extend(pathspecs.drain(..).map(Input::Path));
+        }
         let repo_path = match (&git_mode, inputs.as_slice()) {
             (None, _) => None,
             (Some(_), [Input::Path(p)]) => Some(p.clone()),
             (Some(_), [Input::Stdin]) => bail!("git modes read a repository, not stdin"),
-            (Some(_), _) => bail!("git modes take at most one repository path"),
+            (Some(_), _) => bail!(
+                "git modes take at most one repository path; to limit the scan to paths, put \
+                 them after `--` (patrol scan --git -- src/)"
+            ),
         };
         let mut notices = Vec::new();
         let settings = load_settings(
@@ -330,6 +356,11 @@ impl ScanConfig {
         }
         let git = match (git_mode, repo_path) {
             (Some(mode), Some(repo)) => Some(GitConfig {
+                pathspec: if pathspecs.is_empty() {
+                    None
+                } else {
+                    Some(crate::git::Pathspec::new(&repo, &pathspecs)?)
+                },
                 repo,
                 mode,
                 max_blob_size: max_file_size,
@@ -406,8 +437,17 @@ fn git_mode(args: &ScanArgs) -> Result<Option<GitMode>> {
     } else {
         None
     };
-    if mode.is_none() && (args.stash || args.all_lines) {
-        bail!("--stash and --all-lines need --git, --staged, --range or --since");
+    if args.stash && !matches!(mode, Some(GitMode::History { .. })) {
+        bail!("--stash applies to --git (history) only");
+    }
+    if args.all_lines
+        && !args.pre_commit
+        && !matches!(mode, Some(GitMode::Staged { .. } | GitMode::Range { .. }))
+    {
+        bail!(
+            "--all-lines applies to --staged, --pre-commit, --range and --since (a history or \
+             file scan reports every line already)"
+        );
     }
     if args.config_from_head && !matches!(mode, Some(GitMode::Range { .. })) {
         bail!("--config-from-head needs --range or --since");

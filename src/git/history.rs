@@ -146,9 +146,18 @@ pub(super) fn history(
         blobs: blob_findings,
         messages,
     };
-    tally.keep(provenance::attribute(
-        &repo, &pool, &sync, &commits, found, stash, scanner, tally,
-    ));
+    let mut findings =
+        provenance::attribute(&repo, &pool, &sync, &commits, found, stash, scanner, tally);
+    if let Some(spec) = &cfg.pathspec {
+        // Only what lies at the given paths: not messages, not blobs no tree names.
+        findings.retain(|f| match &f.origin {
+            Origin::Blob {
+                path: Some(path), ..
+            } => spec.matches(path),
+            _ => false,
+        });
+    }
+    tally.keep(findings);
     Ok(())
 }
 

@@ -25,6 +25,7 @@ mod range;
 mod staged;
 
 use std::fmt::Display;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -58,6 +59,8 @@ pub(crate) struct GitConfig {
     /// Blobs larger than this are skipped and listed (`--max-file-size`); `None`: every blob
     /// is scanned, whatever its size.
     pub max_blob_size: Option<u64>,
+    /// Paths the scan is limited to (`-- PATH...`).
+    pub pathspec: Option<Pathspec>,
     pub threads: usize,
 }
 
@@ -200,4 +203,90 @@ pub(crate) fn fuzz_lines(data: &[u8]) {
     let every: std::collections::BTreeSet<u64> = (1..=count).collect();
     let got = lines::added_lines_streamed(&old_set, &mut &new[..], &every).expect("reading memory");
     assert_eq!(got, want, "streamed and in-memory added lines disagree");
+}
+
+/// The paths a git scan is limited to (`patrol scan --git -- PATH...`), as `git log -- PATH`
+/// limits a log: a file, everything under a directory, or what a glob matches (`*` crossing
+/// `/`, as in git's pathspecs). Paths are given relative to the current directory and kept
+/// relative to the repository root.
+#[derive(Clone, Debug)]
+pub(crate) struct Pathspec {
+    /// Literal paths: a path matches one exactly or lies under it.
+    literal: Vec<String>,
+    globs: Option<globset::GlobSet>,
+}
+
+impl Pathspec {
+    /// `specs` for the repository holding `repo`. A path outside the repository is an error.
+    pub(crate) fn new(repo: &Path, specs: &[PathBuf]) -> Result<Pathspec> {
+        let r = gix::discover(repo)
+            .with_context(|| format!("{} is not in a git repository", repo.display()))?;
+        let root = r
+            .workdir()
+            .context("pathspecs need a work tree")?
+            .to_path_buf();
+        let root = root.canonicalize().unwrap_or(root);
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let cwd = cwd.canonicalize().unwrap_or(cwd);
+        let mut literal = Vec::new();
+        let mut globs = globset::GlobSetBuilder::new();
+        let mut any_glob = false;
+        for spec in specs {
+            let text = spec.to_string_lossy();
+            let glob = text.contains(['*', '?', '[']);
+            let joined = cwd.join(spec);
+            // Resolve `.` and `..` by hand: the path (or glob) need not exist.
+            let mut abs = PathBuf::new();
+            for c in joined.components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        abs.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => abs.push(other),
+                }
+            }
+            let rel = abs.strip_prefix(&root).map_err(|_| {
+                anyhow::anyhow!(
+                    "pathspec {} is outside the repository {}",
+                    spec.display(),
+                    root.display()
+                )
+            })?;
+            let rel = rel.to_string_lossy().trim_end_matches('/').to_string();
+            if glob {
+                let g = globset::GlobBuilder::new(&rel)
+                    .literal_separator(false)
+                    .build()
+                    .with_context(|| format!("pathspec {} is not a glob", spec.display()))?;
+                globs.add(g);
+                any_glob = true;
+            } else {
+                literal.push(rel);
+            }
+        }
+        Ok(Pathspec {
+            literal,
+            globs: if any_glob {
+                Some(globs.build().context("pathspecs")?)
+            } else {
+                None
+            },
+        })
+    }
+
+    /// Whether `path` (relative to the repository root) is within the spec.
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        self.literal.iter().any(|l| {
+            l.is_empty()
+                || path == l
+                || (path.starts_with(l.as_str()) && path.as_bytes().get(l.len()) == Some(&b'/'))
+        }) || self.globs.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+/// Whether the index of the repository holding `repo` records changes against HEAD: what
+/// `patrol scan --pre-commit` asks to choose between the staged files and the files on disk.
+pub(crate) fn has_staged_changes(repo: &Path) -> Result<bool> {
+    staged::has_staged_changes(repo)
 }

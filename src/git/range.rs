@@ -142,6 +142,11 @@ pub(super) fn range(
             &mut BString::default(),
             &mut introduced,
         )?;
+        if let Some(spec) = &cfg.pathspec {
+            // Limited to files at the given paths: messages are not files (as in history).
+            introduced.retain(|(path, _, _)| spec.matches(&path.to_str_lossy()));
+            found.clear();
+        }
         for (path, blob, olds) in introduced {
             let size = contained(|| repo.find_header(blob)).map_or(0, |h| h.size());
             if cfg.max_blob_size.is_some_and(|max| size > max) {

@@ -24,23 +24,8 @@ pub(super) fn staged(
     scanner: &Scanner,
     tally: &Tally,
 ) -> Result<()> {
-    // `git commit -a` and `git commit PATH` run the hook against a temporary index named by
-    // GIT_INDEX_FILE (relative to the hook's working directory); that is what will be recorded.
-    let index: gix::index::File = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) if !p.is_empty() => {
-            gix::index::File::at(&p, repo.object_hash(), false, Default::default())
-                .with_context(|| format!("cannot read the index {}", Path::new(&p).display()))?
-        }
-        _ => {
-            let snapshot = repo.index_or_empty().context("cannot read the index")?;
-            (**snapshot).clone()
-        }
-    };
-    let mut head: HashMap<BString, ObjectId> = HashMap::new();
-    // An unborn HEAD (no commits yet) compares against the empty tree: everything is new.
-    if let Ok(tree) = repo.head_tree_id() {
-        flatten_tree(repo, tree.detach(), &mut BString::default(), &mut head)?;
-    }
+    let index = load_index(repo)?;
+    let head = head_files(repo)?;
     let staged_paths: HashSet<&BStr> = index.entries().iter().map(|e| e.path(&index)).collect();
     let head_blobs: HashSet<ObjectId> = head.values().copied().collect();
     // Content of files the change removes or renames away: a renamed file's old lines are not
@@ -58,6 +43,11 @@ pub(super) fn staged(
             continue;
         }
         let path = entry.path(&index);
+        if let Some(spec) = &cfg.pathspec {
+            if !spec.matches(&path.to_str_lossy()) {
+                continue;
+            }
+        }
         let old = head.get(path);
         if old == Some(&entry.id) {
             continue;
@@ -130,6 +120,53 @@ pub(super) fn staged(
     }
     tally.keep(findings);
     Ok(())
+}
+
+/// The index `git commit` would record: the one named by GIT_INDEX_FILE if set (`git commit
+/// -a` and `git commit PATH` run the hook against a temporary index, relative to the hook's
+/// working directory), else the repository's.
+fn load_index(repo: &gix::Repository) -> Result<gix::index::File> {
+    Ok(match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) if !p.is_empty() => {
+            gix::index::File::at(&p, repo.object_hash(), false, Default::default())
+                .with_context(|| format!("cannot read the index {}", Path::new(&p).display()))?
+        }
+        _ => {
+            let snapshot = repo.index_or_empty().context("cannot read the index")?;
+            (**snapshot).clone()
+        }
+    })
+}
+
+/// HEAD's files by path; none before the first commit (everything staged is then new).
+fn head_files(repo: &gix::Repository) -> Result<HashMap<BString, ObjectId>> {
+    let mut head = HashMap::new();
+    if let Ok(tree) = repo.head_tree_id() {
+        flatten_tree(repo, tree.detach(), &mut BString::default(), &mut head)?;
+    }
+    Ok(head)
+}
+
+/// Whether the index differs from HEAD in any file (added, changed or removed).
+pub(super) fn has_staged_changes(repo: &Path) -> Result<bool> {
+    let repo = gix::discover(repo)
+        .with_context(|| format!("{} is not in a git repository", repo.display()))?;
+    let index = load_index(&repo)?;
+    let head = head_files(&repo)?;
+    let mut staged = 0usize;
+    for e in index.entries() {
+        if e.stage_raw() != 0 {
+            return Ok(true); // a conflict being resolved
+        }
+        if e.mode.is_submodule() || e.mode.is_sparse() {
+            continue;
+        }
+        staged += 1;
+        if head.get(e.path(&index)) != Some(&e.id) {
+            return Ok(true);
+        }
+    }
+    Ok(staged != head.len())
 }
 
 /// Every blob under `tree`, by path (submodules skipped).

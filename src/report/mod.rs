@@ -64,6 +64,20 @@ pub(crate) fn write_report(
     }
 }
 
+/// The errors alone, for stderr when the summary is not wanted (`-q`, machine formats): an
+/// incomplete scan is never silent.
+pub(crate) fn write_errors(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    for p in &outcome.errors {
+        writeln!(
+            err,
+            "patrol: error: {}: {}",
+            terminal(&p.path),
+            terminal(&p.message)
+        )?;
+    }
+    Ok(())
+}
+
 /// The human summary for stderr: per-path skips worth knowing and errors, then one line.
 pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for (path, reason) in &outcome.skipped {

@@ -331,6 +331,16 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
             to -= 1;
         }
     }
+    // A fragment of a nearby secret (a truncated copy in a log line, say) is not shown either.
+    let near: Vec<&[u8]> = spans
+        .overlapping(from.saturating_sub(NEAR), to.saturating_add(NEAR))
+        .take(64)
+        .map(|(s, e, _)| &haystack[*s..*e])
+        .collect();
+    // The line's own text is masked; the redacted forms put in place of candidates are not
+    // (they are a secret's prefix, on purpose).
+    let raw =
+        |bytes: &[u8]| mask_secret_looking(&mask_fragments(&String::from_utf8_lossy(bytes), &near));
     let mut text = String::new();
     if cut_before || from > line_start {
         text.push('…');
@@ -340,16 +350,59 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
         if *s < at {
             continue;
         }
-        text.push_str(&String::from_utf8_lossy(&haystack[at..*s]));
+        text.push_str(&raw(&haystack[at..*s]));
         text.push_str(redacted);
         at = *e;
     }
-    text.push_str(&String::from_utf8_lossy(&haystack[at..to.max(at)]));
-    let mut text = mask_secret_looking(text.trim_end_matches('\r'));
+    text.push_str(&raw(&haystack[at..to.max(at)]));
+    let mut text = text.trim_end_matches('\r').to_string();
     if cut_after || to < line_end {
         text.push('…');
     }
     text
+}
+
+/// How far around a context line [`mask_fragments`] looks for secrets whose fragments it masks.
+const NEAR: usize = 4096;
+
+/// Length of the fragments of a secret [`mask_fragments`] masks.
+const FRAGMENT: usize = 12;
+
+/// `text` with every run of [`FRAGMENT`] or more bytes that occurs in one of `secrets`
+/// replaced by `…`. Runs are found through the secrets' 12-byte windows, so the cost is one
+/// set lookup per position of the (short) text.
+fn mask_fragments(text: &str, secrets: &[&[u8]]) -> String {
+    let b = text.as_bytes();
+    if b.len() < FRAGMENT || secrets.is_empty() {
+        return text.to_string();
+    }
+    let grams: std::collections::HashSet<&[u8]> =
+        secrets.iter().flat_map(|s| s.windows(FRAGMENT)).collect();
+    let mut masked = vec![false; b.len()];
+    let mut any = false;
+    for i in 0..=b.len() - FRAGMENT {
+        if grams.contains(&b[i..i + FRAGMENT]) {
+            masked[i..i + FRAGMENT].iter_mut().for_each(|m| *m = true);
+            any = true;
+        }
+    }
+    if !any {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for (i, c) in text.char_indices() {
+        if masked[i] {
+            if !in_run {
+                out.push('…');
+                in_run = true;
+            }
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    out
 }
 
 /// Shortest word that [`mask_secret_looking`] considers.
@@ -451,6 +504,18 @@ mod tests {
         let c = context_line(text.as_bytes(), s, s + 5, &Spans::new(Vec::new()));
         assert!(!c.contains("Zq9"), "{c}");
         assert!(c.starts_with('…'), "{c}");
+    }
+
+    #[test]
+    fn fragments_of_nearby_secrets_are_masked() {
+        let secret = b"ghr_cVE4RLpMS3EDQnrVrLRwyyXevrSM1XYEBo1x";
+        let text = "refresh_token=ghr_cVE4… # copy: hr_cVE4RLpMS3EDQnrV end";
+        let out = mask_fragments(text, &[secret]);
+        assert_eq!(out, "refresh_token=ghr_cVE4… # copy: … end");
+        assert_eq!(
+            mask_fragments("no secret here at all", &[secret]),
+            "no secret here at all"
+        );
     }
 
     #[test]

@@ -481,6 +481,9 @@ fn history_counts_lfs_pointers() {
     assert_eq!(run.findings(), Vec::<Value>::new());
     // README.md mentions the spec but is not a pointer.
     assert_eq!(run.summary()["lfs_pointers"], 1, "{run}");
+    // A machine format's stderr is errors only; the text summary says it.
+    assert_eq!(run.stderr, "", "{run}");
+    let run = r.run(&["scan", "--git"]);
     assert!(run.stderr.contains("Git LFS pointer"), "{run}");
 }
 
@@ -509,7 +512,8 @@ fn history_skips_blobs_over_max_file_size() {
         "{run}"
     );
     assert_eq!(summary["exit_code"], 0);
-    assert!(run.stderr.contains("skipped"), "{run}");
+    let text = r.run(&["scan", "--git", "--max-file-size", "1K"]);
+    assert!(text.stderr.contains("skipped"), "{text}");
 
     // Without the cap it is found.
     let run = r.run(&["scan", "--git", "--format", "json"]);

@@ -108,9 +108,16 @@ fn output_flag_writes_report_to_file() {
     ]);
     out.expect_code(1);
     assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr, "",
+        "a machine format's stderr is errors only: {out}"
+    );
+    let text_report = dest.path().join("report.txt");
+    let text = sb.run(&["scan", "--output", text_report.to_str().unwrap(), "a.env"]);
+    assert_eq!(text.stdout, "");
     assert!(
-        out.stderr.contains("1 finding"),
-        "summary still on stderr: {out}"
+        text.stderr.contains("1 finding"),
+        "the text summary still on stderr: {text}"
     );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_found(
