@@ -98,6 +98,12 @@ pub struct ScanArgs {
     #[arg(long, group = "mode")]
     pub pre_commit: bool,
 
+    /// For pre-commit's pre-push hook: scan what the pushed commits introduced,
+    /// PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF (set by pre-commit); a push of history that
+    /// reaches a root commit, where pre-commit sets no range, scans the whole history.
+    #[arg(long, group = "mode")]
+    pub pre_push: bool,
+
     /// With --staged or a range: report secrets anywhere in the changed files, not only on
     /// added lines.
     #[arg(long)]

@@ -187,3 +187,36 @@ fn pre_commit_mode_checks_staged_changes_and_all_files() {
     ]);
     assert_eq!(fingerprints(&run.findings()), fps(&[&new]), "{run}");
 }
+
+#[test]
+fn pre_push_mode_scans_the_pushed_range_or_the_whole_history() {
+    let r = Sandbox::repo();
+    let old = token("ghp", 8040);
+    r.write("old.env", format!("T={old}\n"));
+    let pushed = r.commit("already on the remote");
+    let new = token("ghp", 8041);
+    r.write("new.env", format!("T={new}\n"));
+    let head = r.commit("the push");
+    let pre_push = |from: Option<&str>, to: Option<&str>| {
+        let mut cmd = r.command(&["scan", "--pre-push", "--format", "json"]);
+        if let Some(from) = from {
+            cmd.env("PRE_COMMIT_FROM_REF", from);
+        }
+        if let Some(to) = to {
+            cmd.env("PRE_COMMIT_TO_REF", to);
+        }
+        run_command(cmd, None, std::time::Duration::from_secs(60))
+    };
+    // pre-commit's range: only what the pushed commits add.
+    let run = pre_push(Some(&pushed), Some(&head));
+    run.expect_code(1);
+    assert_eq!(fingerprints(&run.findings()), fps(&[&new]), "{run}");
+    // A push that reaches a root commit: pre-commit sets no range; the whole history.
+    let run = pre_push(None, None);
+    run.expect_code(1);
+    assert_eq!(fingerprints(&run.findings()), fps(&[&old, &new]), "{run}");
+    // Half a range is an error, not a silent fallback.
+    let run = pre_push(Some(&pushed), None);
+    run.expect_code(2);
+    assert!(run.stderr.contains("PRE_COMMIT_TO_REF"), "{run}");
+}

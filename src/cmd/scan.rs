@@ -48,7 +48,7 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
     } else {
         let _ = write_errors(&mut io::stderr().lock(), &outcome);
     }
-    let staged = matches!(&cfg.git, Some(g) if matches!(g.mode, GitMode::Staged { .. }));
+    let staged = matches!(&cfg.git, Some(g) if matches!(g.mode, GitMode::Staged { .. } | GitMode::PreCommit { .. }));
     if chatty && staged && !outcome.findings.is_empty() {
         eprintln!("{BLOCKED_HELP}");
     }
@@ -61,9 +61,17 @@ pub(super) fn scan(cfg: &mut ScanConfig) -> Result<(Scanner, Outcome)> {
     let rules = std::mem::take(&mut cfg.rules);
     let metas = rules.metas();
     let scanner = Scanner::new(rules, cfg.options);
-    let mut outcome = match &cfg.git {
+    let from_git = match &cfg.git {
         Some(git) => scan_git(git, &scanner)?,
-        None => scan_inputs(&cfg.inputs, &cfg.walk, &scanner),
+        None => None,
+    };
+    let mut outcome = match from_git {
+        Some(outcome) => outcome,
+        None => {
+            // No git scan, or `--pre-commit` with nothing staged: the files themselves.
+            cfg.git = None;
+            scan_inputs(&cfg.inputs, &cfg.walk, &scanner)
+        }
     };
     cfg.suppress.apply(&mut outcome);
     outcome.rules = metas;

@@ -306,27 +306,24 @@ impl ScanConfig {
         if args.pre_commit {
             // The files a pre-commit framework passes: their staged versions when something is
             // staged (a commit), else the files themselves (`pre-commit run --all-files`).
+            // The git layer decides (GitMode::PreCommit); the files are both its pathspec and,
+            // when nothing is staged, the inputs.
             let files: Vec<PathBuf> = args.paths.iter().chain(&args.pathspecs).cloned().collect();
-            let staged = crate::git::has_staged_changes(Path::new(".")).unwrap_or(false);
-            if staged {
-                git_mode = Some(GitMode::Staged {
-                    all_lines: args.all_lines,
-                });
-                pathspecs = files;
-                inputs = vec![Input::Path(PathBuf::from("."))];
-            } else {
-                inputs = files.into_iter().map(Input::Path).collect();
-                pathspecs.clear();
-                if inputs.is_empty() {
-                    inputs.push(Input::Path(PathBuf::from(".")));
-                }
+            git_mode = Some(GitMode::PreCommit {
+                all_lines: args.all_lines,
+            });
+            inputs = files.iter().cloned().map(Input::Path).collect();
+            if inputs.is_empty() {
+                inputs.push(Input::Path(PathBuf::from(".")));
             }
+            pathspecs = files;
         } else if git_mode.is_none() {
             // After `--` outside git modes: more files to scan.
             inputs.extend(pathspecs.drain(..).map(Input::Path));
         }
         let repo_path = match (&git_mode, inputs.as_slice()) {
             (None, _) => None,
+            (Some(GitMode::PreCommit { .. }), _) => Some(PathBuf::from(".")),
             (Some(_), [Input::Path(p)]) => Some(p.clone()),
             (Some(_), [Input::Stdin]) => bail!("git modes read a repository, not stdin"),
             (Some(_), _) => bail!(
@@ -434,6 +431,20 @@ fn git_mode(args: &ScanArgs) -> Result<Option<GitMode>> {
         })
     } else if args.git {
         Some(GitMode::History { stash: args.stash })
+    } else if args.pre_push {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        match (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
+            (Some(from), Some(to)) => Some(GitMode::Range {
+                from,
+                to,
+                all_lines: args.all_lines,
+            }),
+            (None, None) => Some(GitMode::History { stash: false }),
+            _ => bail!(
+                "--pre-push needs both PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (pre-commit \
+                 sets them in its pre-push hook), or neither"
+            ),
+        }
     } else {
         None
     };

@@ -50,6 +50,12 @@ pub(crate) enum GitMode {
     Staged {
         all_lines: bool,
     },
+    /// For pre-commit frameworks: `Staged` when the index differs from HEAD (a commit), else
+    /// nothing here: the caller scans the files themselves (`pre-commit run --all-files`).
+    /// One reading of the index and HEAD decides and scans.
+    PreCommit {
+        all_lines: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -65,8 +71,9 @@ pub(crate) struct GitConfig {
 }
 
 /// Runs the configured git scan. Errors here are fatal (not a repository, a bad revision);
-/// problems with single objects are recorded in the outcome and the scan goes on.
-pub(crate) fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Outcome> {
+/// problems with single objects are recorded in the outcome and the scan goes on. `None`:
+/// `PreCommit` found nothing staged, and the files are the caller's to scan.
+pub(crate) fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Option<Outcome>> {
     let started = Instant::now();
     let repo = gix::discover(&cfg.repo)
         .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
@@ -83,12 +90,17 @@ pub(crate) fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Outcome> {
             commits = Some(n);
         }
         GitMode::Staged { all_lines } => {
-            staged::staged(&repo, *all_lines, cfg, scanner, &tally)?;
+            staged::staged(&repo, *all_lines, false, cfg, scanner, &tally)?;
+        }
+        GitMode::PreCommit { all_lines } => {
+            if !staged::staged(&repo, *all_lines, true, cfg, scanner, &tally)? {
+                return Ok(None);
+            }
         }
     }
     let mut outcome = tally.into_outcome(started.elapsed());
     outcome.commits = commits;
-    Ok(outcome)
+    Ok(Some(outcome))
 }
 
 /// `read()` (an object access), with a panic inside it turned into an error: gix panics on
@@ -283,10 +295,4 @@ impl Pathspec {
                 || (path.starts_with(l.as_str()) && path.as_bytes().get(l.len()) == Some(&b'/'))
         }) || self.globs.as_ref().is_some_and(|g| g.is_match(path))
     }
-}
-
-/// Whether the index of the repository holding `repo` records changes against HEAD: what
-/// `patrol scan --pre-commit` asks to choose between the staged files and the files on disk.
-pub(crate) fn has_staged_changes(repo: &Path) -> Result<bool> {
-    staged::has_staged_changes(repo)
 }

@@ -17,15 +17,21 @@ use super::{
 use crate::finding::Origin;
 use crate::scan::{Scanner, Tally, WINDOW};
 
+/// Scans the staged change; with `only_if_staged`, only when there is one (`false`: the index
+/// records no change against HEAD, and nothing was scanned).
 pub(super) fn staged(
     repo: &gix::Repository,
     all_lines: bool,
+    only_if_staged: bool,
     cfg: &GitConfig,
     scanner: &Scanner,
     tally: &Tally,
-) -> Result<()> {
+) -> Result<bool> {
     let index = load_index(repo)?;
     let head = head_files(repo)?;
+    if only_if_staged && !has_staged_changes(&index, &head) {
+        return Ok(false);
+    }
     let staged_paths: HashSet<&BStr> = index.entries().iter().map(|e| e.path(&index)).collect();
     let head_blobs: HashSet<ObjectId> = head.values().copied().collect();
     // Content of files the change removes or renames away: a renamed file's old lines are not
@@ -119,7 +125,7 @@ pub(super) fn staged(
         findings.extend(found);
     }
     tally.keep(findings);
-    Ok(())
+    Ok(true)
 }
 
 /// The index `git commit` would record: the one named by GIT_INDEX_FILE if set (`git commit
@@ -147,26 +153,22 @@ fn head_files(repo: &gix::Repository) -> Result<HashMap<BString, ObjectId>> {
     Ok(head)
 }
 
-/// Whether the index differs from HEAD in any file (added, changed or removed).
-pub(super) fn has_staged_changes(repo: &Path) -> Result<bool> {
-    let repo = gix::discover(repo)
-        .with_context(|| format!("{} is not in a git repository", repo.display()))?;
-    let index = load_index(&repo)?;
-    let head = head_files(&repo)?;
+/// Whether `index` differs from HEAD's files in any file (added, changed or removed).
+fn has_staged_changes(index: &gix::index::File, head: &HashMap<BString, ObjectId>) -> bool {
     let mut staged = 0usize;
     for e in index.entries() {
         if e.stage_raw() != 0 {
-            return Ok(true); // a conflict being resolved
+            return true; // a conflict being resolved
         }
         if e.mode.is_submodule() || e.mode.is_sparse() {
             continue;
         }
         staged += 1;
-        if head.get(e.path(&index)) != Some(&e.id) {
-            return Ok(true);
+        if head.get(e.path(index)) != Some(&e.id) {
+            return true;
         }
     }
-    Ok(staged != head.len())
+    staged != head.len()
 }
 
 /// Every blob under `tree`, by path (submodules skipped).
