@@ -5,6 +5,7 @@
 
 mod util;
 
+mod action;
 mod cli;
 mod fuzz_seeds;
 mod git;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 use serde_json::Value;
+use yaml_rust2::{Yaml, YamlLoader};
 
 const README: &str = include_str!("../README.md");
 
@@ -68,42 +69,84 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The steps of the GitHub recipe's job.
+fn recipe_steps(yaml: &str) -> Vec<Yaml> {
+    let doc = &YamlLoader::load_from_str(yaml).expect("the recipe is YAML")[0];
+    let jobs = doc["jobs"].as_hash().expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    let job = jobs.values().next().unwrap();
+    job["steps"].as_vec().expect("steps").clone()
+}
+
+fn uses<'a>(steps: &'a [Yaml], prefix: &str) -> &'a Yaml {
+    steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(prefix)))
+        .unwrap_or_else(|| panic!("no step uses {prefix}"))
+}
+
 #[test]
-fn github_actions_recipe_fails_on_a_new_token_and_uploads_sarif() {
+fn github_actions_recipe_runs_the_action_and_uploads_its_sarif() {
     let yaml = yaml_after("GitHub Actions");
-    assert!(yaml.contains("github/codeql-action/upload-sarif"));
-    assert!(
-        yaml.contains("if: always()"),
-        "upload must run when the scan fails"
+    let steps = recipe_steps(yaml);
+    // A range scan needs the base: the whole history is checked out.
+    assert_eq!(
+        uses(&steps, "actions/checkout@")["with"]["fetch-depth"].as_i64(),
+        Some(0)
     );
-    let commands = patrol_commands(yaml);
-    assert_eq!(commands.len(), 1, "{commands:?}");
+    let action = uses(&steps, "patrol-scanner/patrol@");
+    let with: Vec<(String, String)> = action["with"]
+        .as_hash()
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().unwrap().into()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let with: Vec<(&str, &str)> = with.iter().map(|(k, v)| (&**k, &**v)).collect();
+    let upload = uses(&steps, "github/codeql-action/upload-sarif@");
+    let condition = upload["if"].as_str().expect("the upload has a condition");
+    assert!(condition.contains("always()"), "upload when the scan fails");
+    let sarif_file = upload["with"]["sarif_file"].as_str().unwrap();
+    assert!(
+        condition.contains(sarif_file),
+        "and only when there is a report"
+    );
 
     let old = token("ghp", 1);
     let new = token("ghp", 2);
-    let (r, base, head) = pull_request(&old, Some(&new));
-    let run = run_shell(&r, &commands[0], &[("BASE", &base), ("HEAD", &head)]);
-    run.expect_code(1);
-    let sarif = read_json(&r.root().join("patrol.sarif"));
-    assert_eq!(sarif["version"], "2.1.0");
-    let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 1, "only the PR's token: {sarif:#}");
-    let loc = &results[0]["locations"][0]["physicalLocation"];
-    assert_eq!(loc["artifactLocation"]["uri"], "deploy/ci.yml");
-    assert_eq!(loc["region"]["startLine"], 2);
-    let text = std::fs::read_to_string(r.root().join("patrol.sarif")).unwrap();
-    assert!(
-        !text.contains(&new) && !text.contains(&old),
-        "no secret in SARIF"
-    );
-    assert!(!run.stdout.contains(&new) && !run.stderr.contains(&new));
-
-    // A clean pull request passes, even though main carries an old token.
-    let (r, base, head) = pull_request(&old, None);
-    let run = run_shell(&r, &commands[0], &[("BASE", &base), ("HEAD", &head)]);
-    run.expect_code(0);
-    let sarif = read_json(&r.root().join("patrol.sarif"));
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+    for added in [Some(new.as_str()), None] {
+        let (r, base, head) = pull_request(&old, added);
+        let github = std::collections::HashMap::from([
+            ("event_name", "pull_request"),
+            ("event.pull_request.base.sha", base.as_str()),
+            ("event.pull_request.head.sha", head.as_str()),
+        ]);
+        let (outputs, code) = crate::action::run_action(&r, &with, &github);
+        assert_eq!(
+            code,
+            i32::from(added.is_some()),
+            "fails exactly on a new token"
+        );
+        assert_eq!(outputs["report"], sarif_file, "the upload finds the report");
+        let sarif = read_json(&r.root().join(sarif_file));
+        assert_eq!(sarif["version"], "2.1.0");
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        if added.is_none() {
+            // A clean pull request passes, even though main carries an old token.
+            assert_eq!(results.len(), 0, "{sarif:#}");
+            continue;
+        }
+        assert_eq!(results.len(), 1, "only the PR's token: {sarif:#}");
+        let loc = &results[0]["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "deploy/ci.yml");
+        assert_eq!(loc["region"]["startLine"], 2);
+        let text = std::fs::read_to_string(r.root().join(sarif_file)).unwrap();
+        assert!(
+            !text.contains(&new) && !text.contains(&old),
+            "no secret in SARIF"
+        );
+    }
 }
 
 #[test]
