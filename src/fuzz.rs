@@ -80,7 +80,8 @@ pub fn scan(data: &[u8]) {
                 let w = String::from_utf8_lossy(w);
                 assert!(
                     !f.context.contains(w.as_ref()) || shown.contains(w.as_ref()),
-                    "a context line shows part of a secret"
+                    "a context line shows part of a secret: {w:?} in {:?}",
+                    f.context
                 );
             }
         }

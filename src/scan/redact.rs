@@ -338,9 +338,17 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
         .map(|(s, e, _)| &haystack[*s..*e])
         .collect();
     // The line's own text is masked; the redacted forms put in place of candidates are not
-    // (they are a secret's prefix, on purpose).
-    let raw =
-        |bytes: &[u8]| mask_secret_looking(&mask_fragments(&String::from_utf8_lossy(bytes), &near));
+    // (they are a secret's prefix, on purpose). A fragment is looked for across the end of
+    // a stretch of text and the shown prefix of the redacted form that follows it: the two
+    // together must not spell a run of a secret either.
+    let raw = |bytes: &[u8], next: &str| {
+        let shown = next.split('…').next().unwrap_or("");
+        mask_secret_looking(&mask_fragments(
+            &String::from_utf8_lossy(bytes),
+            shown,
+            &near,
+        ))
+    };
     let mut text = String::new();
     if cut_before || from > line_start {
         text.push('…');
@@ -350,11 +358,11 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
         if *s < at {
             continue;
         }
-        text.push_str(&raw(&haystack[at..*s]));
+        text.push_str(&raw(&haystack[at..*s], redacted));
         text.push_str(redacted);
         at = *e;
     }
-    text.push_str(&raw(&haystack[at..to.max(at)]));
+    text.push_str(&raw(&haystack[at..to.max(at)], ""));
     let mut text = text.trim_end_matches('\r').to_string();
     if cut_after || to < line_end {
         text.push('…');
@@ -369,18 +377,21 @@ const NEAR: usize = 4096;
 const FRAGMENT: usize = 12;
 
 /// `text` with every run of [`FRAGMENT`] or more bytes that occurs in one of `secrets`
-/// replaced by `…`. Runs are found through the secrets' 12-byte windows, so the cost is one
-/// set lookup per position of the (short) text.
-fn mask_fragments(text: &str, secrets: &[&[u8]]) -> String {
-    let b = text.as_bytes();
-    if b.len() < FRAGMENT || secrets.is_empty() {
+/// replaced by `…`. `after` is what will be shown right after `text` (the visible prefix of a
+/// redacted secret): a run that crosses into it is masked too, on `text`'s side, as `after`
+/// itself is shown. Runs are found through the secrets' 12-byte windows, so the cost is one set
+/// lookup per position of the (short) text.
+fn mask_fragments(text: &str, after: &str, secrets: &[&[u8]]) -> String {
+    let b = [text.as_bytes(), after.as_bytes()].concat();
+    if b.len() < FRAGMENT || text.is_empty() || secrets.is_empty() {
         return text.to_string();
     }
     let grams: std::collections::HashSet<&[u8]> =
         secrets.iter().flat_map(|s| s.windows(FRAGMENT)).collect();
     let mut masked = vec![false; b.len()];
     let mut any = false;
-    for i in 0..=b.len() - FRAGMENT {
+    // Windows that start in `text`; those wholly inside `after` are its business.
+    for i in 0..text.len().min(b.len() - FRAGMENT + 1) {
         if grams.contains(&b[i..i + FRAGMENT]) {
             masked[i..i + FRAGMENT].iter_mut().for_each(|m| *m = true);
             any = true;
@@ -510,12 +521,19 @@ mod tests {
     fn fragments_of_nearby_secrets_are_masked() {
         let secret = b"ghr_cVE4RLpMS3EDQnrVrLRwyyXevrSM1XYEBo1x";
         let text = "refresh_token=ghr_cVE4… # copy: hr_cVE4RLpMS3EDQnrV end";
-        let out = mask_fragments(text, &[secret]);
+        let out = mask_fragments(text, "", &[secret]);
         assert_eq!(out, "refresh_token=ghr_cVE4… # copy: … end");
         assert_eq!(
-            mask_fragments("no secret here at all", &[secret]),
+            mask_fragments("no secret here at all", "", &[secret]),
             "no secret here at all"
         );
+        // Text that, with the shown prefix of the next redacted secret, spells a run of one.
+        assert_eq!(
+            mask_fragments("x cVE4RLpMS", "3EDQ", &[secret]),
+            "x …",
+            "masked on the text's side"
+        );
+        assert_eq!(mask_fragments("x cVE4R", "LpMS", &[secret]), "x cVE4R");
     }
 
     #[test]
