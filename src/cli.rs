@@ -271,10 +271,14 @@ pub enum HookCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List every rule: id, offline check, keywords and name.
+    /// List every rule: id, provider, offline check (and its grade), whether it needs a
+    /// nearby keyword, and name.
     List {
         #[command(flatten)]
         rules: RuleArgs,
+        /// `text` (a table) or `json` (an array of rules, with keywords).
+        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Print every keyword spelling the prefilter searches for, one per line (what
     /// benches/compare.sh gives ripgrep).

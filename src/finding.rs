@@ -276,6 +276,11 @@ pub struct RuleMeta {
     pub name: String,
     /// What the token is and what it grants; may be empty for a user's rule.
     pub description: String,
+    /// SARIF level: `error`, `warning` or `note`.
+    pub severity: &'static str,
+    pub provider: String,
+    /// How to revoke this kind of secret (the rule file's `help`); may be empty.
+    pub help: String,
 }
 
 /// The verdict of a liveness check on one token.

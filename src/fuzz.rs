@@ -174,7 +174,7 @@ pub fn token_input(data: &[u8]) {
 pub fn jwt(data: &[u8]) {
     let mut token = b"ghs_".to_vec();
     token.extend_from_slice(data);
-    let _ = crate::validate::validate(crate::validate::Check::GithubJwt, &token);
+    let _ = crate::validate::validate(&crate::validate::Check::GithubJwt, &token, 4);
 }
 
 /// Git object bodies as the history scan decodes them: a commit (graph facts, author, summary

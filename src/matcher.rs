@@ -1,7 +1,8 @@
 //! Stage 4: the regex confirms prefilter hits. A rule's regex runs only near the rule's keyword
 //! hits: each hit opens a window of `rule.window` bytes on each side, overlapping windows of
 //! one rule merge into a region, and each region is searched once. Only matches that contain a
-//! keyword of the rule count (the prefilter's invariant: every reported match holds a hit).
+//! keyword of the rule count (the prefilter's invariant: every reported match holds a hit) —
+//! or, for a rule with a `context` distance, matches with a keyword that near them.
 //!
 //! Merging is what keeps the time linear in the input: a flood of keywords (a megabyte of
 //! `ghs_ghs_…`) is one region searched once, not a window searched again for every hit.
@@ -76,6 +77,10 @@ impl<'r> RuleMatcher<'r> {
             return;
         };
         let rule = self.rule;
+        let regex = rule.pattern.get();
+        // Where a match may start: at or before the last hit, or, for a rule whose keyword
+        // is context rather than part of the token, up to `within` bytes past it.
+        let last_start = region.last_hit_start + rule.context.unwrap_or(0);
         let mut reach = rule.window;
         let mut at = region.start;
         loop {
@@ -83,20 +88,29 @@ impl<'r> RuleMatcher<'r> {
             let window = &haystack[..to];
             let mut truncated = false;
             // `find_at` searches from `at` but lets `\b` and friends see the bytes before.
-            while let Some(m) = rule.pattern.find_at(window, at) {
-                if m.start() > region.last_hit_start {
+            while let Some(m) = regex.find_at(window, at) {
+                if m.start() > last_start {
                     break;
                 }
                 if m.end() == to && to < haystack.len() && reach < MAX_WINDOW {
                     truncated = true;
                     break;
                 }
-                if rule.text_has_keyword(m.as_bytes()) {
+                let keyword_ok = match rule.context {
+                    None => rule.text_has_keyword(m.as_bytes()),
+                    // Bounded by the rule's window, so the look costs at most a few KiB.
+                    Some(w) => {
+                        let lo = m.start().saturating_sub(w);
+                        let hi = m.end().saturating_add(w).min(haystack.len());
+                        rule.text_has_keyword(&haystack[lo..hi])
+                    }
+                };
+                if keyword_ok {
                     let secret = if rule.secret_is_whole {
                         Some((m.start(), m.end()))
                     } else {
                         // The same search, anchored where the match starts: capture groups.
-                        rule.pattern
+                        regex
                             .captures_at(window, m.start())
                             .and_then(|c| c.get(rule.secret_group))
                             .map(|s| (s.start(), s.end()))

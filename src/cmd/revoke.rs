@@ -23,7 +23,7 @@ pub(super) fn run(
     for (t, f) in identify(&read_token_args(tokens)?)? {
         let shown = terminal(&Secret::new(t.as_bytes(), 4).redacted()).into_owned();
         match f {
-            Some(f) if verify::revoke::revocable(&t) => {
+            Some(f) if f.rule.starts_with("github.") && verify::revoke::revocable(&t) => {
                 let token = f.secret.expose().to_string();
                 if !send.contains(&token) {
                     send.push(token);

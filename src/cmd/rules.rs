@@ -13,17 +13,48 @@ use crate::scan::{check_examples, redact_message, ExitStatus};
 
 pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
     match command {
-        RulesCommand::List { rules } => {
+        RulesCommand::List { rules, format } => {
             let set = load_rule_args(&rules)?;
             let mut out = io::stdout().lock();
+            if format == "json" {
+                let list: Vec<_> = set
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id,
+                            "name": r.name,
+                            "provider": r.provider,
+                            "validation": r.check.name(),
+                            "grade": r.check.grade(),
+                            "context": r.context,
+                            "severity": r.severity,
+                            "keywords": r.keywords,
+                            "keywords_ignore_case": r.keywords_ignore_case,
+                            "source": r.source,
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &list)?;
+                writeln!(out)?;
+                return Ok(ExitStatus::Clean);
+            }
+            writeln!(
+                out,
+                "{:<34} {:<14} {:<20} {:<13} {:<8} NAME",
+                "ID", "PROVIDER", "CHECK", "GRADE", "CONTEXT"
+            )?;
             for r in &set.rules {
+                let context = r.context.map_or("-".to_string(), |w| format!("{w} B"));
                 writeln!(
                     out,
-                    "{:<36} {:<18} {:<40} {}",
-                    r.id,
+                    "{:<34} {:<14} {:<20} {:<13} {:<8} {}",
+                    terminal(&r.id),
+                    terminal(&r.provider),
                     r.check.name(),
-                    r.keywords.join(","),
-                    r.name
+                    r.check.grade(),
+                    context,
+                    terminal(&r.name)
                 )?;
             }
             Ok(ExitStatus::Clean)

@@ -87,11 +87,17 @@ pub(super) fn redact(scanner: &Scanner, outcome: &mut Outcome) {
 
 /// `--verify`: each unique offline-valid token once; results attached by fingerprint.
 fn attach_verifications(outcome: &mut Outcome, cfg: &VerifyConfig) {
-    let tokens: Vec<(String, String)> = outcome
+    let tokens: Vec<(String, String, String)> = outcome
         .findings
         .iter()
         .filter(|f| f.validation.is_valid())
-        .map(|f| (f.fingerprint.to_string(), f.secret.expose().to_string()))
+        .map(|f| {
+            (
+                f.fingerprint.to_string(),
+                f.rule.clone(),
+                f.secret.expose().to_string(),
+            )
+        })
         .collect();
     if tokens.is_empty() {
         return;

@@ -29,9 +29,12 @@ pub(super) fn run(
         .or(settings.format)
         .unwrap_or(Format::Text);
     let identified = identify(&read_token_args(tokens)?)?;
-    let valid: Vec<(String, String)> = identified
+    let valid: Vec<(String, String, String)> = identified
         .iter()
-        .filter_map(|(t, f)| f.as_ref().map(|f| (f.fingerprint.to_string(), t.clone())))
+        .filter_map(|(t, f)| {
+            f.as_ref()
+                .map(|f| (f.fingerprint.to_string(), f.rule.clone(), t.clone()))
+        })
         .collect();
     let results = verify::verify_all(&valid, &cfg);
     let mut live = false;

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::ReportOptions;
-use crate::finding::{Finding, Origin, Validation};
+use crate::finding::{Finding, Origin, RuleMeta, Validation};
 use crate::scan::Outcome;
 
 /// The tool's home page, for `tool.driver.informationUri`.
@@ -62,13 +62,7 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
     let index: BTreeMap<&str, usize> = fired.keys().enumerate().map(|(i, id)| (*id, i)).collect();
     let rules: Vec<Value> = fired
         .iter()
-        .map(|(id, name)| {
-            let description = outcome
-                .rule(id)
-                .map(|r| r.description.as_str())
-                .filter(|d| !d.is_empty());
-            rule_descriptor(id, name, description)
-        })
+        .map(|(id, name)| rule_descriptor(id, name, outcome.rule(id)))
         .collect();
 
     // The same secret more than once at one location: GitHub's convention (`hash:n`) numbers
@@ -151,39 +145,54 @@ fn driver(rules: Vec<Value>) -> Value {
     })
 }
 
-fn rule_descriptor(id: &str, name: &str, description: Option<&str>) -> Value {
-    let full = match description {
+fn rule_descriptor(id: &str, name: &str, meta: Option<&RuleMeta>) -> Value {
+    let full = match meta
+        .map(|m| m.description.as_str())
+        .filter(|d| !d.is_empty())
+    {
         Some(d) => end_sentence(d.to_string()),
         None => format!("A secret matched by the rule {id} ({name}), loaded from a rules file."),
     };
-    let (text, markdown) = remediation(id, name);
+    let help = meta.map(|m| m.help.as_str()).filter(|h| !h.is_empty());
+    let (text, markdown) = remediation(id, name, help);
+    let level = meta.map_or("error", |m| m.severity);
+    // GitHub code scanning ranks alerts by `security-severity` (CVSS-like, 0-10).
+    let security_severity = match level {
+        "error" => SECURITY_SEVERITY,
+        "warning" => "6.0",
+        _ => "3.0",
+    };
     json!({
         "id": id,
         "name": pascal_case(name),
         "shortDescription": {"text": format!("Leaked {name}")},
         "fullDescription": {"text": full},
         "help": {"text": text, "markdown": markdown},
-        "defaultConfiguration": {"level": "error"},
+        "defaultConfiguration": {"level": level},
         "properties": {
             "tags": ["security", "secret", "external/cwe/cwe-798"],
-            "security-severity": SECURITY_SEVERITY,
+            "security-severity": security_severity,
+            "provider": meta.map_or("", |m| m.provider.as_str()),
         },
     })
 }
 
 /// How to deal with a leaked secret, as plain text and as Markdown.
-fn remediation(id: &str, name: &str) -> (String, String) {
-    let revoke = if id.starts_with("github.") {
+fn remediation(id: &str, name: &str, help: Option<&str>) -> (String, String) {
+    let revoke = if let Some(h) = help {
+        h.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else if id.starts_with("github.") {
         "Revoke it now at GitHub: a personal access token under Settings > Developer settings > \
          Personal access tokens (an organization owner can revoke one that has access to the \
          organization); an OAuth or GitHub App token by revoking the app's authorization or \
          resetting its credentials. If it is not yours to revoke, `patrol revoke` reports it to \
          GitHub's credential revocation API, which revokes it and tells its owner."
+            .to_string()
     } else {
-        "Revoke it now at the service that issued it."
+        "Revoke it now at the service that issued it.".to_string()
     };
     let steps = [
-        revoke.to_string(),
+        revoke,
         "Rotate: issue a replacement with the least access needed and keep it out of the code \
          (an environment variable, a CI secret or a secret manager)."
             .to_string(),

@@ -6,12 +6,12 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use regex::bytes::RegexBuilder;
 use serde::Deserialize;
 
 use super::syntax::{RuleFile, RuleSpec};
-use super::{Rule, RuleSet, DEFAULT_WINDOW, MAX_WINDOW};
-use crate::validate::Check;
+use super::{LazyRegex, Rule, RuleSet, DEFAULT_WINDOW, MAX_WINDOW};
+use crate::validate::marvin::seed_from_name;
+use crate::validate::{Check, Crc32Spec, CrcEncoding};
 
 /// A rules file's text and where it came from.
 pub(super) struct RuleSource {
@@ -19,18 +19,44 @@ pub(super) struct RuleSource {
     pub(super) text: String,
 }
 
+/// Embeds rule files by name. Files load in this order, and where two rules prove the same
+/// bytes the first reports them: provider-specific files come before generic ones
+/// (`private-keys.toml` last). `every_rules_file_is_embedded` keeps the list complete.
+macro_rules! builtin_files {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../rules/", $name)))),*]
+    };
+}
+
+pub(crate) const BUILTIN_FILES: &[(&str, &str)] = &builtin_files![
+    "github.toml",
+    "aws.toml",
+    "gcp.toml",
+    "azure.toml",
+    "gitlab.toml",
+    "atlassian.toml",
+    "slack.toml",
+    "ai.toml",
+    "packages.toml",
+    "cloud.toml",
+    "devtools.toml",
+    "payments.toml",
+    "messaging.toml",
+    "observability.toml",
+    "secrets-managers.toml",
+    "crypto-keys.toml",
+    "private-keys.toml",
+];
+
 /// The rule files compiled into the binary.
 pub(super) fn builtin_sources() -> Vec<RuleSource> {
-    [(
-        "builtin:github.toml",
-        include_str!("../../rules/github.toml"),
-    )]
-    .into_iter()
-    .map(|(name, text)| RuleSource {
-        name: name.to_string(),
-        text: text.to_string(),
-    })
-    .collect()
+    BUILTIN_FILES
+        .iter()
+        .map(|(name, text)| RuleSource {
+            name: format!("builtin:{name}"),
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// Reads `path` (a file, or a directory of `*.toml`) into sources.
@@ -114,7 +140,7 @@ pub(super) fn compile_sources(sources: &[RuleSource]) -> Result<RuleSet> {
                 .map_or_else(|| format!("#{} (no id)", i + 1), |s| format!("'{s}'"));
             let spec = RuleSpec::deserialize(value)
                 .map_err(|e| anyhow!("{}: rule {}: {}", src.name, label, e.message()))?;
-            let rule = compile_rule(spec, &src.name)
+            let rule = compile_rule(spec, &src.name, src.name.starts_with("builtin:"))
                 .map_err(|e| anyhow!("{}: rule {}: {}", src.name, label, e))?;
             if !ids.insert(rule.id.clone()) {
                 bail!(
@@ -129,7 +155,7 @@ pub(super) fn compile_sources(sources: &[RuleSource]) -> Result<RuleSet> {
     Ok(set)
 }
 
-fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule> {
+fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
     let id_ok = !spec.id.is_empty()
         && spec
             .id
@@ -147,57 +173,175 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule> {
     if let Some(k) = spec.keywords.iter().find(|k| k.len() < 3) {
         bail!("keyword {k:?} is shorter than 3 bytes: it would make every file a candidate");
     }
-    let check = Check::from_name(&spec.validation).ok_or_else(|| {
-        let names: Vec<_> = Check::ALL.iter().map(|c| c.name()).collect();
-        anyhow!(
-            "unknown validation {:?} (expected one of: {})",
-            spec.validation,
-            names.join(", ")
-        )
-    })?;
+    let check = compile_check(&spec)?;
     let window = spec.window.unwrap_or(DEFAULT_WINDOW);
     if window == 0 || window > MAX_WINDOW {
         bail!("window {window} is out of range 1..={MAX_WINDOW}");
     }
-    // Bytes, not text: files may hold any bytes. Unicode off makes \w, \b and \d ASCII, which is
-    // what token alphabets are, and keeps the automata small.
-    let pattern = RegexBuilder::new(&spec.pattern)
+    let context = match &spec.context {
+        None => None,
+        Some(c) if c.within == 0 || c.within > window => {
+            bail!(
+                "context.within {} is out of range 1..={window} (the rule's window)",
+                c.within
+            )
+        }
+        Some(c) => Some(c.within),
+    };
+    let severity = match spec.severity.as_deref() {
+        None | Some("error") => "error",
+        Some("warning") => "warning",
+        Some("note") => "note",
+        Some(other) => bail!("unknown severity {other:?} (expected error, warning or note)"),
+    };
+    // Parsed now, compiled when a keyword first hits (built-ins; `cargo test` compiles them
+    // all) or now (user rules, whose errors must surface at load time).
+    let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
-        .size_limit(1 << 22)
+        .utf8(false)
         .build()
+        .parse(&spec.pattern)
         .map_err(|e| anyhow!("pattern does not compile: {e}"))?;
-    let secret_group = pattern
-        .capture_names()
-        .position(|n| n == Some("secret"))
+    let pattern = LazyRegex::new(spec.pattern);
+    if !builtin {
+        pattern
+            .compile()
+            .map_err(|e| anyhow!("pattern does not compile: {e}"))?;
+    }
+    let mut names = Vec::new();
+    collect_capture_names(&hir, &mut names);
+    let secret_group = names
+        .iter()
+        .find(|(_, n)| n == "secret")
+        .map(|(i, _)| *i)
         .ok_or_else(|| anyhow!("pattern has no group named 'secret' (?P<secret>...)"))?;
     let secret_is_whole = matches!(
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(&spec.pattern)
-            .map(|h| h.into_kind()),
-        Ok(regex_syntax::hir::HirKind::Capture(c)) if c.name.as_deref() == Some("secret")
+        hir.kind(),
+        regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("secret")
     );
     if spec.examples.is_empty() {
         bail!("examples is empty: every rule needs at least one string it must find");
     }
+    let provider = spec
+        .provider
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| spec.id.split('.').next().unwrap_or("").to_string());
     Ok(Rule {
+        boundary: spec.boundary.unwrap_or(!check.is_checksum()),
         id: spec.id,
         name: spec.name,
         description: spec.description,
+        provider,
+        help: spec.help,
+        severity,
         keywords: spec.keywords,
         keywords_ignore_case: spec.keywords_ignore_case,
         pattern,
         secret_group,
         secret_is_whole,
         check,
-        boundary: spec.boundary.unwrap_or(!check.is_checksum()),
+        context,
         window,
         examples: spec.examples,
         negatives: spec.negatives,
         source: source.to_string(),
     })
+}
+
+/// (capture index, name) of every named group in `hir`.
+fn collect_capture_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<(usize, String)>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(n) = &c.name {
+                out.push((c.index as usize, n.to_string()));
+            }
+            collect_capture_names(&c.sub, out);
+        }
+        HirKind::Concat(v) | HirKind::Alternation(v) => {
+            v.iter().for_each(|h| collect_capture_names(h, out));
+        }
+        HirKind::Repetition(r) => collect_capture_names(&r.sub, out),
+        _ => {}
+    }
+}
+
+/// The rule's offline check, with the parameters of its `checksum` table.
+fn compile_check(spec: &RuleSpec) -> Result<Check> {
+    let name = spec.validation.as_str();
+    let table = spec.checksum.as_ref();
+    match name {
+        "crc32" => {
+            let t = table.ok_or_else(|| {
+                anyhow!("validation \"crc32\" needs a [rules.checksum] table (covers, encoding, digits)")
+            })?;
+            let covers_prefix = match t.covers.as_deref() {
+                Some("body") => false,
+                Some("token") => true,
+                other => bail!("checksum.covers is {other:?}; expected \"body\" or \"token\""),
+            };
+            let encoding = t
+                .encoding
+                .as_deref()
+                .and_then(|e| {
+                    CrcEncoding::ALL
+                        .iter()
+                        .find(|(n, _)| *n == e)
+                        .map(|(_, e)| *e)
+                })
+                .ok_or_else(|| {
+                    let names: Vec<_> = CrcEncoding::ALL.iter().map(|(n, _)| *n).collect();
+                    anyhow!("checksum.encoding must be one of: {}", names.join(", "))
+                })?;
+            let digits = t
+                .digits
+                .ok_or_else(|| anyhow!("checksum.digits is missing"))?;
+            let separator = match t.separator.as_deref() {
+                None => None,
+                Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
+                Some(s) => bail!("checksum.separator {s:?} must be one byte"),
+            };
+            if !t.seeds.is_empty() {
+                bail!("checksum.seeds belongs to marvin32, not crc32");
+            }
+            Crc32Spec::new(covers_prefix, encoding, digits, separator)
+                .map(Check::Crc32)
+                .map_err(|e| anyhow!("checksum: {e}"))
+        }
+        "marvin32" => {
+            let t = table.ok_or_else(|| {
+                anyhow!("validation \"marvin32\" needs a [rules.checksum] table with seeds")
+            })?;
+            if t.seeds.is_empty()
+                || t.covers.is_some()
+                || t.encoding.is_some()
+                || t.digits.is_some()
+            {
+                bail!("marvin32 takes checksum.seeds (8-character names) and nothing else");
+            }
+            let seeds = t
+                .seeds
+                .iter()
+                .map(|s| {
+                    seed_from_name(s)
+                        .ok_or_else(|| anyhow!("checksum seed {s:?} is not 8 ASCII characters"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Check::Marvin32(seeds))
+        }
+        _ => {
+            if table.is_some() {
+                bail!("a [rules.checksum] table needs validation \"crc32\" or \"marvin32\"");
+            }
+            Check::simple(name).ok_or_else(|| {
+                anyhow!(
+                    "unknown validation {:?} (expected one of: {})",
+                    name,
+                    Check::names().join(", ")
+                )
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +363,20 @@ keywords = ["xtok_"]
 pattern = '(?P<secret>xtok_[a-z]{8})'
 examples = ["xtok_abcdefgh"]
 "#;
+
+    #[test]
+    fn every_rules_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = BUILTIN_FILES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
 
     #[test]
     fn good_rule_compiles() {

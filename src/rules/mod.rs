@@ -6,7 +6,9 @@
 mod load;
 mod syntax;
 
-use regex::bytes::Regex;
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexBuilder};
 
 use crate::finding::RuleMeta;
 use crate::validate::Check;
@@ -15,29 +17,86 @@ pub use load::load_rules;
 pub(crate) use load::{load_rule_texts, read_rule_files};
 
 /// A compiled rule. Invariants (checked by [`load_rules`]): `id` is unique in its set,
-/// `keywords` is non-empty and every keyword is at least 3 bytes, `pattern` has a group named
-/// `secret`, and `window` is at most [`MAX_WINDOW`].
+/// `keywords` is non-empty and every keyword is at least 3 bytes, `pattern` parses and has a
+/// group named `secret` (user rules: and compiles), `window` is at most [`MAX_WINDOW`], and a
+/// `context` distance is at most `window`.
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub id: String,
     pub(crate) name: String,
     pub(crate) description: String,
+    pub(crate) provider: String,
+    /// How to revoke this kind of secret, for reports (SARIF `help`).
+    pub(crate) help: String,
+    /// SARIF level: `error`, `warning` or `note`.
+    pub(crate) severity: &'static str,
     pub keywords: Vec<String>,
     /// Also match keywords in lower case, UPPER case and Capitalised spellings.
     pub(crate) keywords_ignore_case: bool,
-    pub(crate) pattern: Regex,
+    pub(crate) pattern: LazyRegex,
     /// Capture index of the `secret` group in `pattern`.
     pub(crate) secret_group: usize,
     /// The `secret` group is the whole pattern: matches need no capture resolution (the
     /// matcher then asks the regex for match bounds only, which is several times cheaper).
     pub(crate) secret_is_whole: bool,
     pub(crate) check: Check,
+    /// A keyword within this many bytes of the secret suffices: the match itself need not
+    /// hold one. `None`: every match holds a keyword (the prefilter's usual invariant).
+    pub(crate) context: Option<usize>,
     pub(crate) boundary: bool,
     pub window: usize,
     pub(crate) examples: Vec<String>,
     pub(crate) negatives: Vec<String>,
     /// The file the rule came from (`builtin:github.toml` or a user path), for error messages.
     pub(crate) source: String,
+}
+
+/// A rule's regex, compiled when first needed: a scan of a small file, or of files where
+/// most rules' keywords never occur, then pays for the few regexes it uses, not the whole
+/// catalog's. The source has been parsed at load time; user rules are compiled then too.
+#[derive(Clone, Debug)]
+pub(crate) struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Regex>,
+}
+
+/// Bound on a compiled pattern's size: generous for token shapes, small enough that a hostile
+/// rule file cannot make patrol build a huge automaton.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 22;
+
+impl LazyRegex {
+    pub(crate) fn new(source: String) -> LazyRegex {
+        LazyRegex {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn build(source: &str) -> Result<Regex, regex::Error> {
+        // Bytes, not text: files may hold any bytes. Unicode off makes \w, \b and \d ASCII,
+        // which is what token alphabets are, and keeps the automata small.
+        RegexBuilder::new(source)
+            .unicode(false)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+    }
+
+    /// Compiles now (for rules whose errors must surface at load time).
+    pub(crate) fn compile(&self) -> Result<&Regex, regex::Error> {
+        if let Some(r) = self.compiled.get() {
+            return Ok(r);
+        }
+        let r = LazyRegex::build(&self.source)?;
+        Ok(self.compiled.get_or_init(|| r))
+    }
+
+    /// The compiled regex. Built-in rules are compiled by `cargo test` and user rules at load
+    /// time, so this cannot fail for a loaded rule.
+    pub(crate) fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            LazyRegex::build(&self.source).expect("rule patterns are compiled and tested at load")
+        })
+    }
 }
 
 impl Rule {
@@ -74,6 +133,9 @@ impl Rule {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" "),
+            severity: self.severity,
+            provider: self.provider.clone(),
+            help: self.help.clone(),
         }
     }
 

@@ -20,6 +20,15 @@ pub(super) struct RuleSpec {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// Who issues the token (`AWS`, `GitLab`); default: the id's first part.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// How to revoke such a secret (SARIF `help`, reports).
+    #[serde(default)]
+    pub help: String,
+    /// SARIF level: `error` (default), `warning` or `note`.
+    #[serde(default)]
+    pub severity: Option<String>,
     /// Literals the prefilter looks for, case-sensitively. Every match of `pattern` must
     /// contain one of them.
     pub keywords: Vec<String>,
@@ -28,9 +37,15 @@ pub(super) struct RuleSpec {
     pub keywords_ignore_case: bool,
     /// A regex (Rust `regex` syntax, over bytes, ASCII classes) with a group named `secret`.
     pub pattern: String,
-    /// Offline check: `none`, `github-crc32`, `github-pat-sha256`, `github-jwt`, `hex-entropy`.
+    /// Offline check by name (rules/README.md lists them).
     #[serde(default = "default_validation")]
     pub validation: String,
+    /// Parameters of a `crc32` or `marvin32` validation.
+    #[serde(default)]
+    pub checksum: Option<ChecksumSpec>,
+    /// The secret needs a keyword nearby, not inside the match (shapes too weak alone).
+    #[serde(default)]
+    pub context: Option<ContextSpec>,
     /// Demand a word boundary on both sides of the secret. Default: yes, unless the validation
     /// is a checksum (a checksum proves the token even with text glued to it).
     pub boundary: Option<bool>,
@@ -41,6 +56,27 @@ pub(super) struct RuleSpec {
     /// Strings in which the rule must find no valid secret.
     #[serde(default)]
     pub negatives: Vec<String>,
+}
+
+/// `[rules.checksum]`: which CRC-32 variant (`covers`, `encoding`, `digits`, `separator`), or
+/// which Marvin32 seeds (`seeds`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ChecksumSpec {
+    /// `body` (after the prefix) or `token` (everything before the check).
+    pub covers: Option<String>,
+    pub encoding: Option<String>,
+    pub digits: Option<usize>,
+    pub separator: Option<String>,
+    #[serde(default)]
+    pub seeds: Vec<String>,
+}
+
+/// `[rules.context]`: a keyword of the rule must occur within `within` bytes of the secret.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ContextSpec {
+    pub within: usize,
 }
 
 fn default_validation() -> String {

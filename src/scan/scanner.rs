@@ -218,7 +218,8 @@ impl Scanner {
             self.rules.rules.iter().map(RuleMatcher::new).collect();
         let emit = |ri: usize, start: usize, end: usize, out: &mut Vec<Candidate>| {
             let rule = &self.rules.rules[ri];
-            let verdict = validate(rule.check, &haystack[start..end]);
+            let bytes = &haystack[start..end];
+            let verdict = validate(&rule.check, bytes, rule.public_prefix_len(bytes));
             let end = start + verdict.len;
             let bounded = !rule.boundary || has_boundaries(haystack, start, end);
             out.push(Candidate {
@@ -238,6 +239,21 @@ impl Scanner {
             m.finish(haystack, &mut |s, e| emit(ri, s, e, &mut out));
         }
         out.sort_by_key(|c| (c.start, c.rule));
+        // Two rules that prove the same bytes (a service-account file's key is also a private
+        // key): the rule loaded first reports it, so built-in files are ordered from specific
+        // to generic. Invalid candidates stay: they only matter for redaction.
+        let mut last_valid: Option<(usize, usize)> = None;
+        out.retain(|c| {
+            if !c.verdict.validation.is_valid() || !c.bounded {
+                return true;
+            }
+            let span = (c.start, c.end);
+            if last_valid == Some(span) {
+                return false;
+            }
+            last_valid = Some(span);
+            true
+        });
         out
     }
 

@@ -19,6 +19,50 @@ pub(crate) fn credible_hex(candidate: &[u8]) -> bool {
     distinct >= 10 && has_digit && has_letter && !is_periodic(hex)
 }
 
+/// Shannon entropy of `s` in bits per byte.
+pub(crate) fn shannon(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Whether the random part of a token without checksum (`body`, the token after its public
+/// prefix) looks generated: no placeholder words, no block repeated, no run of one character,
+/// and enough distinct characters for its length. Calibrated so that random strings of 16 or
+/// more characters from a 16-character alphabet or larger pass with probability > 1 - 1e-6.
+pub(crate) fn credible_random(body: &[u8]) -> bool {
+    if body.len() < 8 || super::structure::looks_like_placeholder(body) || is_periodic(body) {
+        return false;
+    }
+    let longest_run = body
+        .chunk_by(|a, b| a == b)
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    let mut seen = [false; 256];
+    for &b in body {
+        seen[b as usize] = true;
+    }
+    let distinct = seen.iter().filter(|&&s| s).count();
+    // A random 16-character string of hex has about 10 distinct characters; a placeholder
+    // like `abcabcabcabc` or `aaaaaaaa1` has few.
+    let want = (body.len() / 3).clamp(4, 10);
+    longest_run < 5 && distinct >= want
+}
+
 /// A string made of one short block repeated (`0123456789abcdef0123…`, `abcabc…`).
 fn is_periodic(s: &[u8]) -> bool {
     (1..=16).any(|p| p < s.len() && s.iter().skip(p).zip(s).all(|(a, b)| a == b))
@@ -26,7 +70,25 @@ fn is_periodic(s: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::credible_hex;
+    use super::{credible_hex, credible_random, shannon};
+
+    #[test]
+    fn random_bodies_pass_placeholders_fail() {
+        assert!(credible_random(b"Xq7fK2pLm9Rt4vBw8ZcN3hJd"));
+        assert!(credible_random(b"3f9a1c0be7d24658"));
+        for p in [
+            &b"xxxxxxxxxxxxxxxxxxxxxxxx"[..],
+            b"your_api_key_goes_here_EXAMPLE",
+            b"abcabcabcabcabcabcabcabc",
+            b"aaaaaaa1bbbbbbb2",
+            b"1234567890123456",
+            b"short",
+        ] {
+            assert!(!credible_random(p), "{}", String::from_utf8_lossy(p));
+        }
+        assert!((shannon(b"abcd") - 2.0).abs() < 1e-9);
+        assert_eq!(shannon(b""), 0.0);
+    }
 
     #[test]
     fn random_hex_is_credible() {

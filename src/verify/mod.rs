@@ -89,21 +89,53 @@ pub(crate) enum Endpoint {
     Installation,
 }
 
+/// Which findings have a liveness check, by rule id: the only place that decides what may be
+/// sent where. GitHub's API is the only provider today; another provider is another entry
+/// (and its request and answer reading in `Endpoint`/`client`), never a token guessed from
+/// its shape — a 40-hex secret of some other service must not reach GitHub.
+const LIVENESS: &[(&str, Liveness)] = &[
+    ("github.pat.classic", Liveness::Check(Endpoint::User)),
+    ("github.oauth", Liveness::Check(Endpoint::User)),
+    ("github.app.user", Liveness::Check(Endpoint::User)),
+    ("github.pat.fine_grained", Liveness::Check(Endpoint::User)),
+    (
+        "github.app.installation",
+        Liveness::Check(Endpoint::Installation),
+    ),
+    (
+        "github.app.installation.stateless",
+        Liveness::Check(Endpoint::Installation),
+    ),
+    (
+        "github.legacy.installation",
+        Liveness::Check(Endpoint::Installation),
+    ),
+    // Legacy rules find both 40-hex user tokens and `v1.` installation tokens.
+    ("github.legacy.token", Liveness::Legacy),
+    ("github.legacy.client", Liveness::Legacy),
+    (
+        "github.app.refresh",
+        Liveness::Never("refresh tokens cannot be checked without rotating them"),
+    ),
+];
+
+#[derive(Clone, Copy, Debug)]
+enum Liveness {
+    Check(Endpoint),
+    /// `v1.` + 40 hex: an installation token; 40 hex: a user token.
+    Legacy,
+    Never(&'static str),
+}
+
 impl Endpoint {
-    pub(crate) fn for_token(token: &str) -> Option<Endpoint> {
-        let is_hex40 = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
-        if token.starts_with("ghr_") {
-            None
-        } else if token.starts_with("ghs_") || token.starts_with("v1.") {
-            Some(Endpoint::Installation)
-        } else if ["ghp_", "gho_", "ghu_", "github_pat_"]
-            .iter()
-            .any(|p| token.starts_with(p))
-            || is_hex40(token)
-        {
-            Some(Endpoint::User)
-        } else {
-            None
+    /// The check for a finding of rule `rule`, or why there is none.
+    pub(crate) fn for_finding(rule: &str, token: &str) -> Result<Endpoint, &'static str> {
+        match LIVENESS.iter().find(|(id, _)| *id == rule).map(|(_, l)| *l) {
+            Some(Liveness::Check(e)) => Ok(e),
+            Some(Liveness::Legacy) if token.starts_with("v1.") => Ok(Endpoint::Installation),
+            Some(Liveness::Legacy) => Ok(Endpoint::User),
+            Some(Liveness::Never(why)) => Err(why),
+            None => Err("no read-only liveness check for this token type"),
         }
     }
 
@@ -116,15 +148,15 @@ impl Endpoint {
 }
 
 /// Verifies each distinct token once; keys of the result are the tokens' fingerprints.
-/// `tokens` holds (fingerprint, token) pairs, duplicates allowed.
+/// `tokens` holds (fingerprint, rule id, token) triples, duplicates allowed.
 pub(crate) fn verify_all(
-    tokens: &[(String, String)],
+    tokens: &[(String, String, String)],
     cfg: &VerifyConfig,
 ) -> HashMap<String, Verification> {
     let mut results: HashMap<String, Verification> = HashMap::new();
     let mut cache = cfg.cache.as_deref().map(|p| Cache::load(p, cfg.cache_ttl));
     let mut todo: Vec<(String, String, Endpoint)> = Vec::new();
-    for (fp, token) in tokens {
+    for (fp, rule, token) in tokens {
         if results.contains_key(fp) || todo.iter().any(|(f, _, _)| f == fp) {
             continue;
         }
@@ -132,14 +164,9 @@ pub(crate) fn verify_all(
             results.insert(fp.clone(), v);
             continue;
         }
-        match Endpoint::for_token(token) {
-            Some(e) => todo.push((fp.clone(), token.clone(), e)),
-            None => {
-                let why = if token.starts_with("ghr_") {
-                    "refresh tokens cannot be checked without rotating them"
-                } else {
-                    "no read-only liveness check for this token type"
-                };
+        match Endpoint::for_finding(rule, token) {
+            Ok(e) => todo.push((fp.clone(), token.clone(), e)),
+            Err(why) => {
                 results.insert(fp.clone(), Verification::with(Status::NotVerifiable, why));
             }
         }

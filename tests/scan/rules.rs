@@ -4,27 +4,57 @@ use super::*;
 use crate::util::*;
 
 #[test]
-fn rules_list_shows_the_builtin_rules() {
+fn rules_list_shows_the_catalog() {
     let sb = Sandbox::new();
+    let out = sb.run(&["rules", "list", "--format", "json"]);
+    out.expect_code(0);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+    let field = |id: &str, key: &str| {
+        list.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not listed"))[key]
+            .clone()
+    };
+    for id in ALL_RULES {
+        assert_eq!(field(id, "provider"), "GitHub", "{id}");
+    }
+    // The catalog beyond GitHub: at least 60 formats, most with a proof beyond their shape.
+    let beyond: Vec<_> = list.iter().filter(|r| r["provider"] != "GitHub").collect();
+    assert!(beyond.len() >= 60, "{} rules beyond GitHub", beyond.len());
+    let providers: std::collections::BTreeSet<_> = beyond
+        .iter()
+        .map(|r| r["provider"].as_str().unwrap())
+        .collect();
+    assert!(providers.len() >= 40, "{providers:?}");
+    assert_eq!(field("npm.access-token", "validation"), "crc32");
+    assert_eq!(field("npm.access-token", "grade"), "checksum");
+    assert_eq!(field("azure.storage-key", "validation"), "marvin32");
+    assert_eq!(field("private-key.pem", "grade"), "structure");
+    assert_eq!(field("aws.secret-access-key", "context"), 160);
+    assert!(field("npm.access-token", "context").is_null());
+    assert!(field("npm.access-token", "keywords")
+        .as_array()
+        .unwrap()
+        .contains(&"npm_".into()));
+
+    // The table: a header, then one line per rule with its provider, check and grade.
     let out = sb.run(&["rules", "list"]);
     out.expect_code(0);
-    let ids: Vec<&str> = out
-        .stdout
-        .lines()
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
-    let mut want = ALL_RULES.to_vec();
-    want.sort();
-    let mut got = ids.clone();
-    got.sort();
-    assert_eq!(got, want, "{out}");
+    assert_eq!(out.stdout.lines().count(), list.len() + 1, "{out}");
     let classic_line = out
         .stdout
         .lines()
         .find(|l| l.starts_with("github.pat.classic "))
         .unwrap();
-    assert!(classic_line.contains("github-crc32"), "{classic_line}");
-    assert!(classic_line.contains("ghp_"), "{classic_line}");
+    for want in ["GitHub", "github-crc32", "checksum"] {
+        assert!(classic_line.contains(want), "{classic_line}");
+    }
+    let aws_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("aws.secret-access-key "))
+        .unwrap();
+    assert!(aws_line.contains("160 B"), "{aws_line}");
 }
 
 const ACME_RULE: &str = r#"
@@ -115,9 +145,10 @@ fn custom_rule_from_rules_flag_finds_its_token() {
     assert_eq!(f.len(), 1, "{out}");
     assert_eq!(f[0]["rule"], "acme.api_key");
 
+    let builtin = sb.run(&["rules", "list"]).stdout.lines().count();
     let out = sb.run(&["rules", "list", "--rules", rules]);
     out.expect_code(0);
-    assert_eq!(out.stdout.lines().count(), 9, "{out}");
+    assert_eq!(out.stdout.lines().count(), builtin + 1, "{out}");
     assert!(out.stdout.contains("acme.api_key"), "{out}");
 
     // Without --rules the key is not a finding.

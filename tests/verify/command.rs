@@ -189,3 +189,78 @@ fn verify_reads_patrols_own_json_and_jsonl_output() {
     }
     assert_well_formed_checks(&server, &[&t1, &t2]);
 }
+
+/// Liveness is decided by the rule that found a token, never by its shape: tokens of other
+/// providers (an npm token, which uses GitHub's checksum scheme, and an AWS key pair) are
+/// reported as not verifiable and never sent to the GitHub API, by `verify` or `scan --verify`.
+#[test]
+fn tokens_of_other_providers_are_never_sent_to_github() {
+    let sb = Sandbox::new();
+    let mut rng = Rng::new(57);
+    let npm = classic("npm", &mut rng);
+    let ghp = classic("ghp", &mut rng);
+    let aws_id = format!("AKIAZ{}", rng.pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 15));
+    let aws_secret = rng.alnum(40);
+    let server = Server::always(bad_credentials());
+    let url = server.url();
+
+    let run = sb.run(&[
+        "verify",
+        &npm,
+        &ghp,
+        "--github-api",
+        &url,
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    let results = run.results();
+    let r = finding(&results, &npm);
+    assert_eq!(r["rule"], "npm.access-token", "{r:#}");
+    assert_eq!(status(r), "not-verifiable", "{r:#}");
+    assert_eq!(status(finding(&results, &ghp)), "dead");
+
+    sb.write(
+        "deploy.env",
+        format!(
+            "NPM_TOKEN={npm}\nAWS_ACCESS_KEY_ID={aws_id}\nAWS_SECRET_ACCESS_KEY={aws_secret}\n"
+        ),
+    );
+    let out = sb.run(&[
+        "scan",
+        "--format",
+        "json",
+        "--verify",
+        "--github-api",
+        &url,
+        "deploy.env",
+    ]);
+    out.expect_code(1);
+    let f = out.findings();
+    let rules: Vec<&str> = f.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        [
+            "npm.access-token",
+            "aws.access-key-id",
+            "aws.secret-access-key"
+        ],
+        "{out}"
+    );
+    for finding in &f {
+        assert_eq!(finding["verification"]["status"], "not-verifiable", "{out}");
+    }
+    for t in [&npm, &aws_id, &aws_secret] {
+        assert!(
+            server.requests_with(t).is_empty(),
+            "sent to GitHub: {}",
+            redacted(t)
+        );
+    }
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "only the ghp_ token was checked"
+    );
+    assert_no_leak(&out.all(), &[&npm, &aws_secret], "scan --verify");
+}
