@@ -77,7 +77,8 @@ impl<'r> RuleMatcher<'r> {
             return;
         };
         let rule = self.rule;
-        let regex = rule.pattern.get();
+        let compiled = rule.pattern.get();
+        let regex = &compiled.regex;
         // Where a match may start: at or before the last hit, or, for a rule whose keyword
         // is context rather than part of the token, up to `within` bytes past it.
         let last_start = region.last_hit_start + rule.context.unwrap_or(0);
@@ -106,13 +107,13 @@ impl<'r> RuleMatcher<'r> {
                     }
                 };
                 if keyword_ok {
-                    let secret = if rule.secret_is_whole {
+                    let secret = if compiled.secret_is_whole {
                         Some((m.start(), m.end()))
                     } else {
                         // The same search, anchored where the match starts: capture groups.
                         regex
                             .captures_at(window, m.start())
-                            .and_then(|c| c.get(rule.secret_group))
+                            .and_then(|c| c.get(compiled.secret_group))
                             .map(|s| (s.start(), s.end()))
                     };
                     if let Some((s, e)) = secret {

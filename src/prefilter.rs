@@ -14,6 +14,8 @@
 //! start, and keywords that are prefixes of the hit are reported too, so every occurrence of
 //! every keyword is seen.
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 /// Hits at most this many bytes apart count as close (or the longest keyword, if longer: a
@@ -56,8 +58,10 @@ struct Group {
     automaton: AhoCorasick,
     /// The same keywords without the SIMD prefilter: for stretches dense with hits, where a
     /// prefilter call per hit (Teddy's set-up cost) would dominate. A DFA walks such a stretch
-    /// at a steady byte rate instead.
-    dense: AhoCorasick,
+    /// at a steady byte rate instead. Built the first time a dense stretch is met: most scans
+    /// never meet one, and building every group's DFA would cost each run a few milliseconds.
+    dense: OnceLock<AhoCorasick>,
+    keywords: Vec<Vec<u8>>,
     /// [`DENSE_GAP`], or more than the longest keyword.
     dense_gap: usize,
     /// The global index (into `owners`) of each keyword of the group.
@@ -81,24 +85,34 @@ impl Group {
                     .collect()
             })
             .collect();
+        // A contiguous NFA, not the DFA the builder would pick for so few keywords: Teddy
+        // finds the candidates and the automaton only confirms them, and the DFA's
+        // construction cost every run a millisecond per group.
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(keywords)
-            .expect("keyword automaton within size limits");
-        let dense = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(keywords)
             .expect("keyword automaton within size limits");
         let dense_gap = DENSE_GAP.max(keywords.iter().map(Vec::len).max().unwrap_or(0) + 1);
         Group {
             automaton,
-            dense,
+            dense: OnceLock::new(),
+            keywords: keywords.to_vec(),
             dense_gap,
             global,
             prefixes,
         }
+    }
+
+    fn dense(&self) -> &AhoCorasick {
+        self.dense.get_or_init(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&self.keywords)
+                .expect("keyword automaton within size limits")
+        })
     }
 
     /// Every occurrence of the group's keywords in `haystack` that starts in `from..until`, in
@@ -117,7 +131,7 @@ impl Group {
                 // last start reported, so nothing is reported twice or missed.
                 let mut furthest = last;
                 let mut sparse = false;
-                for m in self.dense.find_overlapping_iter(input) {
+                for m in self.dense().find_overlapping_iter(input) {
                     if m.start() > furthest + self.dense_gap {
                         sparse = true;
                         break;

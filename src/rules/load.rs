@@ -194,31 +194,12 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
         Some("note") => "note",
         Some(other) => bail!("unknown severity {other:?} (expected error, warning or note)"),
     };
-    // Parsed now, compiled when a keyword first hits (built-ins; `cargo test` compiles them
-    // all) or now (user rules, whose errors must surface at load time).
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(&spec.pattern)
-        .map_err(|e| anyhow!("pattern does not compile: {e}"))?;
+    // Compiled when a keyword first hits (built-ins; `cargo test` compiles them all) or now
+    // (user rules, whose errors must surface at load time).
     let pattern = LazyRegex::new(spec.pattern);
     if !builtin {
-        pattern
-            .compile()
-            .map_err(|e| anyhow!("pattern does not compile: {e}"))?;
+        pattern.compile().map_err(|e| anyhow!("{e}"))?;
     }
-    let mut names = Vec::new();
-    collect_capture_names(&hir, &mut names);
-    let secret_group = names
-        .iter()
-        .find(|(_, n)| n == "secret")
-        .map(|(i, _)| *i)
-        .ok_or_else(|| anyhow!("pattern has no group named 'secret' (?P<secret>...)"))?;
-    let secret_is_whole = matches!(
-        hir.kind(),
-        regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("secret")
-    );
     if spec.examples.is_empty() {
         bail!("examples is empty: every rule needs at least one string it must find");
     }
@@ -237,8 +218,6 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
         keywords: spec.keywords,
         keywords_ignore_case: spec.keywords_ignore_case,
         pattern,
-        secret_group,
-        secret_is_whole,
         check,
         context,
         window,
@@ -246,24 +225,6 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
         negatives: spec.negatives,
         source: source.to_string(),
     })
-}
-
-/// (capture index, name) of every named group in `hir`.
-fn collect_capture_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<(usize, String)>) {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Capture(c) => {
-            if let Some(n) = &c.name {
-                out.push((c.index as usize, n.to_string()));
-            }
-            collect_capture_names(&c.sub, out);
-        }
-        HirKind::Concat(v) | HirKind::Alternation(v) => {
-            v.iter().for_each(|h| collect_capture_names(h, out));
-        }
-        HirKind::Repetition(r) => collect_capture_names(&r.sub, out),
-        _ => {}
-    }
 }
 
 /// The rule's offline check, with the parameters of its `checksum` table.

@@ -34,11 +34,6 @@ pub struct Rule {
     /// Also match keywords in lower case, UPPER case and Capitalised spellings.
     pub(crate) keywords_ignore_case: bool,
     pub(crate) pattern: LazyRegex,
-    /// Capture index of the `secret` group in `pattern`.
-    pub(crate) secret_group: usize,
-    /// The `secret` group is the whole pattern: matches need no capture resolution (the
-    /// matcher then asks the regex for match bounds only, which is several times cheaper).
-    pub(crate) secret_is_whole: bool,
     pub(crate) check: Check,
     /// A keyword within this many bytes of the secret suffices: the match itself need not
     /// hold one. `None`: every match holds a keyword (the prefilter's usual invariant).
@@ -53,11 +48,24 @@ pub struct Rule {
 
 /// A rule's regex, compiled when first needed: a scan of a small file, or of files where
 /// most rules' keywords never occur, then pays for the few regexes it uses, not the whole
-/// catalog's. The source has been parsed at load time; user rules are compiled then too.
+/// catalog's (parsing and compiling 120 patterns would cost every run milliseconds). User
+/// rules are compiled at load time, so that their errors show at once; built-in rules are
+/// compiled by `cargo test`.
 #[derive(Clone, Debug)]
 pub(crate) struct LazyRegex {
     source: String,
-    compiled: OnceLock<Regex>,
+    compiled: OnceLock<Compiled>,
+}
+
+/// A compiled pattern and where its `secret` group is.
+#[derive(Clone, Debug)]
+pub(crate) struct Compiled {
+    pub(crate) regex: Regex,
+    /// Capture index of the `secret` group.
+    pub(crate) secret_group: usize,
+    /// The `secret` group is the whole pattern: matches need no capture resolution (the
+    /// matcher then asks the regex for match bounds only, which is several times cheaper).
+    pub(crate) secret_is_whole: bool,
 }
 
 /// Bound on a compiled pattern's size: generous for token shapes, small enough that a hostile
@@ -72,27 +80,47 @@ impl LazyRegex {
         }
     }
 
-    fn build(source: &str) -> Result<Regex, regex::Error> {
+    fn build(source: &str) -> Result<Compiled, String> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(source)
+            .map_err(|e| format!("pattern does not compile: {e}"))?;
         // Bytes, not text: files may hold any bytes. Unicode off makes \w, \b and \d ASCII,
         // which is what token alphabets are, and keeps the automata small.
-        RegexBuilder::new(source)
+        let regex = RegexBuilder::new(source)
             .unicode(false)
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
+            .map_err(|e| format!("pattern does not compile: {e}"))?;
+        let secret_group = regex
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .ok_or("pattern has no group named 'secret' (?P<secret>...)")?;
+        let secret_is_whole = matches!(
+            hir.kind(),
+            regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("secret")
+        );
+        Ok(Compiled {
+            regex,
+            secret_group,
+            secret_is_whole,
+        })
     }
 
     /// Compiles now (for rules whose errors must surface at load time).
-    pub(crate) fn compile(&self) -> Result<&Regex, regex::Error> {
-        if let Some(r) = self.compiled.get() {
-            return Ok(r);
+    pub(crate) fn compile(&self) -> Result<&Compiled, String> {
+        if let Some(c) = self.compiled.get() {
+            return Ok(c);
         }
-        let r = LazyRegex::build(&self.source)?;
-        Ok(self.compiled.get_or_init(|| r))
+        let c = LazyRegex::build(&self.source)?;
+        Ok(self.compiled.get_or_init(|| c))
     }
 
-    /// The compiled regex. Built-in rules are compiled by `cargo test` and user rules at load
-    /// time, so this cannot fail for a loaded rule.
-    pub(crate) fn get(&self) -> &Regex {
+    /// The compiled pattern. Built-in rules are compiled by `cargo test` and user rules at
+    /// load time, so this cannot fail for a loaded rule.
+    pub(crate) fn get(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
             LazyRegex::build(&self.source).expect("rule patterns are compiled and tested at load")
         })

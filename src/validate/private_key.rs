@@ -93,6 +93,9 @@ const OID_DSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 const OID_X25519: &[u8] = &[0x2b, 0x65, 0x6e];
 
+/// Bytes of the largest RSA modulus checked: 16384 bits.
+const MAX_MODULUS: usize = 2048;
+
 /// Big-endian unsigned product of `a` and `b`, leading zeros removed.
 fn multiply(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut out = vec![0u32; a.len() + b.len()];
@@ -127,6 +130,11 @@ fn rsa_pkcs1(der: &[u8]) -> Option<usize> {
     let n = s.uint()?;
     let (_e, _d) = (s.uint()?, s.uint()?);
     let (p, q) = (s.uint()?, s.uint()?);
+    // The product is quadratic in the primes' length: bound it by the largest RSA keys in use
+    // (16384 bits), so that a hostile block cannot make the check slow.
+    if n.len() > MAX_MODULUS || p.len() + q.len() > n.len() + 1 {
+        return None;
+    }
     if n.len() < 32 || p.is_empty() || q.is_empty() || multiply(p, q) != n {
         return None;
     }
