@@ -205,3 +205,63 @@ pub fn git_object(data: &[u8]) {
     }
     crate::git::fuzz_lines(data);
 }
+
+/// Every offline check of the catalog on arbitrary bytes (private-key DER and OpenSSH/PuTTY/PGP
+/// structure, PyPI macaroons, embedded JSON, Bech32, Marvin32, CRC variants). The first byte
+/// picks a prefix length; a check may refuse anything, but must not panic, and its verdict must
+/// cover no more than the candidate.
+pub fn checks(data: &[u8]) {
+    use crate::validate::{validate, Check, Crc32Spec, CrcEncoding};
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let prefix = usize::from(first % 16).min(rest.len());
+    let mut all: Vec<Check> = Check::names()
+        .into_iter()
+        .filter_map(Check::simple)
+        .collect();
+    all.push(Check::Marvin32(vec![0x4465_6661_756c_7430, 1]));
+    for (_, enc) in CrcEncoding::ALL {
+        for covers in [false, true] {
+            if let Ok(spec) = Crc32Spec::new(covers, enc, 8, Some(b'_')) {
+                all.push(Check::Crc32(spec));
+            }
+        }
+    }
+    // Each check also sees the bytes behind the prefixes its rules put in front.
+    let framed: Vec<Vec<u8>> = [
+        &b""[..],
+        b"-----BEGIN RSA PRIVATE KEY-----\n",
+        b"-----BEGIN PRIVATE KEY-----\n",
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+        b"-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
+        b"PuTTY-User-Key-File-3: ssh-ed25519\n",
+        b"pypi-",
+        b"sntrys_",
+        b"glc_",
+        b"ops_",
+        b"sk.",
+        b"SG.",
+        b"AGE-SECRET-KEY-1",
+    ]
+    .iter()
+    .map(|p| {
+        let mut v = p.to_vec();
+        v.extend_from_slice(rest);
+        if p.starts_with(b"-----BEGIN") {
+            v.extend_from_slice(b"\n-----END PRIVATE KEY-----");
+        }
+        v
+    })
+    .collect();
+    for c in &all {
+        for input in &framed {
+            let v = validate(c, input, prefix.min(input.len()));
+            assert!(
+                v.len <= input.len(),
+                "{} claims bytes past its input",
+                c.name()
+            );
+        }
+    }
+}

@@ -43,6 +43,7 @@ fn every_fuzz_target_passes_its_seeds() {
     replay("baseline", patrol::fuzz::baseline);
     replay("token_input", patrol::fuzz::token_input);
     replay("jwt", patrol::fuzz::jwt);
+    replay("checks", patrol::fuzz::checks);
     replay("git_object", patrol::fuzz::git_object);
 }
 
