@@ -4,6 +4,7 @@
 
 mod allow_markers;
 mod bytes;
+mod catalog;
 mod edges;
 mod exit_codes;
 mod families;
