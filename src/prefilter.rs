@@ -190,11 +190,11 @@ impl Prefilter {
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
             for k in rule.keyword_spellings() {
-                match keywords.iter().position(|x| *x == k) {
+                match keywords.iter().position(|x| x == k) {
                     Some(i) if !owners[i].contains(&ri) => owners[i].push(ri),
                     Some(_) => {}
                     None => {
-                        keywords.push(k);
+                        keywords.push(k.clone());
                         owners.push(vec![ri]);
                     }
                 }
@@ -318,7 +318,7 @@ examples = ["sntrys_abcdefgh"]
         let mut spellings: Vec<Vec<u8>> = set
             .rules
             .iter()
-            .flat_map(|r| r.keyword_spellings())
+            .flat_map(|r| r.keyword_spellings().iter().cloned())
             .collect();
         spellings.sort();
         spellings.dedup();

@@ -64,7 +64,7 @@ pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
             let mut all: Vec<Vec<u8>> = set
                 .rules
                 .iter()
-                .flat_map(|r| r.keyword_spellings())
+                .flat_map(|r| r.keyword_spellings().to_vec())
                 .collect();
             all.sort();
             all.dedup();

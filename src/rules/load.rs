@@ -215,6 +215,7 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
         provider,
         help: spec.help,
         severity,
+        spellings: super::spellings(&spec.keywords, spec.keywords_ignore_case),
         keywords: spec.keywords,
         keywords_ignore_case: spec.keywords_ignore_case,
         pattern,

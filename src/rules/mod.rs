@@ -33,6 +33,9 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// Also match keywords in lower case, UPPER case and Capitalised spellings.
     pub(crate) keywords_ignore_case: bool,
+    /// Every spelling of every keyword, computed once at load: the matcher asks for them
+    /// for each match.
+    pub(crate) spellings: Vec<Vec<u8>>,
     pub(crate) pattern: LazyRegex,
     pub(crate) check: Check,
     /// A keyword within this many bytes of the secret suffices: the match itself need not
@@ -127,28 +130,34 @@ impl LazyRegex {
     }
 }
 
+/// The spellings of `keywords`: each as written and, with `ignore_case`, also in lower case,
+/// UPPER case and Capitalised; without repeats.
+pub(crate) fn spellings(keywords: &[String], ignore_case: bool) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for k in keywords {
+        let mut forms = vec![k.clone().into_bytes()];
+        if ignore_case {
+            let lower = k.to_ascii_lowercase();
+            let mut cap = lower.clone().into_bytes();
+            if let Some(c) = cap.iter_mut().find(|c| c.is_ascii_alphabetic()) {
+                c.make_ascii_uppercase();
+            }
+            forms.extend([lower.into_bytes(), k.to_ascii_uppercase().into_bytes(), cap]);
+        }
+        for f in forms {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
 impl Rule {
     /// The byte strings the prefilter looks for: each keyword as written and, with
     /// `keywords_ignore_case`, also in lower case, UPPER case and Capitalised.
-    pub fn keyword_spellings(&self) -> Vec<Vec<u8>> {
-        let mut out: Vec<Vec<u8>> = Vec::new();
-        for k in &self.keywords {
-            let mut forms = vec![k.clone().into_bytes()];
-            if self.keywords_ignore_case {
-                let lower = k.to_ascii_lowercase();
-                let mut cap = lower.clone().into_bytes();
-                if let Some(c) = cap.iter_mut().find(|c| c.is_ascii_alphabetic()) {
-                    c.make_ascii_uppercase();
-                }
-                forms.extend([lower.into_bytes(), k.to_ascii_uppercase().into_bytes(), cap]);
-            }
-            for f in forms {
-                if !out.contains(&f) {
-                    out.push(f);
-                }
-            }
-        }
-        out
+    pub fn keyword_spellings(&self) -> &[Vec<u8>] {
+        &self.spellings
     }
 
     /// The facts a report shows about this rule.
@@ -169,7 +178,7 @@ impl Rule {
 
     /// Whether `text` holds one of the keyword spellings (the prefilter's view).
     pub fn text_has_keyword(&self, text: &[u8]) -> bool {
-        self.keyword_spellings()
+        self.spellings
             .iter()
             .any(|k| memchr::memmem::find(text, k).is_some())
     }
