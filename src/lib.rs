@@ -18,7 +18,7 @@
 //! | layer | modules | owns |
 //! |---|---|---|
 //! | 0 | [`finding`] | plain data every stage shares: `Finding`, `Secret`, `Fingerprint`, `Origin`, `Verification`, `RuleMeta` |
-//! | 1 | `validate`, `read` | offline checks (checksums, structure, entropy); opening files (read in windows, never mapped) |
+//! | 1 | `validate`, `read` | offline checks (checksums, structure, entropy); opening files (read in windows, never mapped) and replacing the few patrol writes (never through a link) |
 //! | 2 | [`rules`] | rule files: schema, loading, compiling |
 //! | 3 | `prefilter`, `baseline` | the Aho-Corasick keyword automaton; baseline files |
 //! | 4 | `matcher` | the regex around each keyword hit |

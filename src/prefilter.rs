@@ -200,30 +200,15 @@ impl Prefilter {
                 }
             }
         }
-        // Keywords that are prefixes of one another stay in one group (leftmost-longest
-        // search hides the shorter one, which the group then reports itself): sorting puts
-        // them next to each other, and a group is only cut between unrelated keywords.
-        let mut order: Vec<usize> = (0..keywords.len()).collect();
-        order.sort_by(|&a, &b| keywords[a].cmp(&keywords[b]));
-        let mut groups = Vec::new();
-        let mut current: Vec<usize> = Vec::new();
-        for &i in &order {
-            let related = current
-                .last()
-                .is_some_and(|&j| keywords[i].starts_with(&keywords[j]));
-            if current.len() >= GROUP_SIZE && !related {
-                groups.push(std::mem::take(&mut current));
-            }
-            current.push(i);
-        }
-        if !current.is_empty() {
-            groups.push(current);
-        }
-        let groups = groups
-            .into_iter()
+        // Any split is correct: leftmost-longest search can hide a keyword only behind a
+        // longer one of its own group, and each group reports those itself (`prefixes`);
+        // a keyword in another group is found by that group's own pass.
+        let indices: Vec<usize> = (0..keywords.len()).collect();
+        let groups = indices
+            .chunks(GROUP_SIZE)
             .map(|g| {
                 let ks: Vec<Vec<u8>> = g.iter().map(|&i| keywords[i].clone()).collect();
-                Group::new(&ks, g)
+                Group::new(&ks, g.to_vec())
             })
             .collect();
         let longest = keywords.iter().map(Vec::len).max().unwrap_or(0);

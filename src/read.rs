@@ -1,4 +1,5 @@
-//! Stage 2: opening a file to read its bytes. The bytes themselves are read by the scan layer
+//! Stage 2: opening a file to read its bytes (and, at the same edge, replacing the few files
+//! patrol writes itself without following links: [`replace_file`]). The bytes themselves are read by the scan layer
 //! (`scan::Scanner::scan_reader`) into a reusable buffer, in windows of 8 MiB that overlap, so
 //! a file of any size costs bounded memory.
 //!
@@ -46,6 +47,37 @@ pub(crate) fn open(path: &Path, max_size: Option<u64>) -> io::Result<Result<File
         }
     }
     Ok(Ok(file))
+}
+
+/// Writes `path` with `mode` through a temporary file created exclusively beside it (never
+/// through a link), then renamed over it: a link at `path` is replaced, not followed, and no
+/// reader sees half a file. For the files patrol itself writes where another user or a
+/// scanned repository may have planted a link (git hooks, the verify cache).
+pub(crate) fn replace_file(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
+    let mut f = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)?;
+    let written = f.write_all(data).and_then(|()| f.sync_all());
+    drop(f);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::read::replace_file;
 use crate::scan::ExitStatus;
 
 /// Identifies hooks patrol wrote.
@@ -65,7 +66,10 @@ fn install(repo: &Path, force: bool) -> Result<PathBuf> {
          exec \"$PATROL\" scan --staged\n",
         exe.display().to_string().replace('\'', "'\\''")
     );
-    replace_file(&hook, script.as_bytes())?;
+    // Executable, through a temporary file renamed over the hook: a link at the hook's path
+    // is replaced, not written through, and git never runs half a hook.
+    replace_file(&hook, script.as_bytes(), 0o755)
+        .with_context(|| format!("cannot write {}", hook.display()))?;
     Ok(hook)
 }
 
@@ -89,31 +93,4 @@ fn hooks_dir(repo: &gix::Repository) -> Result<PathBuf> {
     } else {
         repo.workdir().unwrap_or(repo.git_dir()).join(p)
     })
-}
-
-/// Writes `path` as a new executable file: a temporary file created exclusively beside it (never
-/// following a link), then renamed over it, so a link at `path` is replaced, not written
-/// through, and no reader sees half a hook.
-fn replace_file(path: &Path, content: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(".patrol-hook.{}.{nonce}", std::process::id()));
-    let mut f = std::fs::File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o755)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    let written = f.write_all(content).and_then(|()| f.sync_all());
-    drop(f);
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
 }

@@ -86,14 +86,7 @@ pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Resul
             writeln!(err, "patrol: skipped {}: {reason}", terminal(path))?;
         }
     }
-    for p in &outcome.errors {
-        writeln!(
-            err,
-            "patrol: error: {}: {}",
-            terminal(&p.path),
-            terminal(&p.message)
-        )?;
-    }
+    write_errors(err, outcome)?;
     if let Some(unused) = &outcome.baseline_unused {
         for e in unused {
             writeln!(

@@ -4,9 +4,9 @@
 //! JSON objects and the header names an algorithm. The claims tell the report who issued the
 //! token and when it expires.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::Value;
+
+use super::structure;
 
 use crate::finding::format_unix_utc;
 
@@ -51,18 +51,17 @@ pub(crate) fn decode_stateless_ghs(candidate: &[u8]) -> Option<Vec<(String, Stri
     Some(details)
 }
 
+/// A base64url part (padding tolerated, which some encoders add despite RFC 7515) holding a
+/// JSON object.
 fn decode_object(part: &[u8]) -> Option<serde_json::Map<String, Value>> {
-    // Tolerate '=' padding, which some encoders add despite RFC 7515.
-    let end = part.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
-    let bytes = URL_SAFE_NO_PAD.decode(&part[..end]).ok()?;
-    match serde_json::from_slice(&bytes).ok()? {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
+    structure::decode_json_object(&structure::decode_any_base64(part)?)
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
     use super::*;
 
     const SIG: &str = "c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl";

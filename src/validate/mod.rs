@@ -172,9 +172,10 @@ pub(crate) fn validate(check: &Check, candidate: &[u8], prefix_len: usize) -> Ve
             Validation::StructureInvalid
         })
     };
-    let with = |details: Option<Vec<(String, String)>>, validation| match details {
+    // A structure that decodes gives facts for the report; one that does not is invalid.
+    let structured = |details: Option<Vec<(String, String)>>| match details {
         Some(details) => Verdict {
-            validation,
+            validation: Validation::StructureValid,
             len: candidate.len(),
             details,
         },
@@ -192,16 +193,13 @@ pub(crate) fn validate(check: &Check, candidate: &[u8], prefix_len: usize) -> Ve
             None => sum(false),
         },
         Check::GithubPatSha256 => sum(checksum::github_fine_grained_valid(candidate)),
-        Check::GithubJwt => with(
-            jwt::decode_stateless_ghs(candidate),
-            Validation::StructureValid,
-        ),
+        Check::GithubJwt => structured(jwt::decode_stateless_ghs(candidate)),
         Check::HexEntropy => shape(entropy::credible_hex(candidate)),
         Check::Random => shape(entropy::credible_random(body)),
         Check::Crc32(spec) => sum(spec.verify(candidate, prefix_len)),
         Check::Marvin32(seeds) => sum(marvin::azure_identifiable_valid(candidate, seeds)),
         Check::EntraSecret => sum(marvin::entra_secret_valid(candidate)),
-        Check::AwsKeyId => with(structure::aws_key_id(candidate), Validation::StructureValid),
+        Check::AwsKeyId => structured(structure::aws_key_id(candidate)),
         Check::AwsSecret => shape(structure::aws_secret(candidate)),
         Check::AgeBech32 => match structure::age_secret_key(candidate) {
             Some(details) => Verdict {
@@ -211,35 +209,14 @@ pub(crate) fn validate(check: &Check, candidate: &[u8], prefix_len: usize) -> Ve
             },
             None => sum(false),
         },
-        Check::PypiMacaroon => with(
-            structure::pypi_macaroon(candidate),
-            Validation::StructureValid,
-        ),
-        Check::SentryOrg => with(
-            structure::sentry_org_token(candidate),
-            Validation::StructureValid,
-        ),
-        Check::GrafanaCloud => with(
-            structure::grafana_cloud_token(candidate),
-            Validation::StructureValid,
-        ),
-        Check::OnePassword => with(
-            structure::onepassword_service_token(candidate),
-            Validation::StructureValid,
-        ),
-        Check::MapboxSecret => with(
-            structure::mapbox_secret_token(candidate),
-            Validation::StructureValid,
-        ),
-        Check::DiscordBot => with(
-            structure::discord_bot_token(candidate),
-            Validation::StructureValid,
-        ),
+        Check::PypiMacaroon => structured(structure::pypi_macaroon(candidate)),
+        Check::SentryOrg => structured(structure::sentry_org_token(candidate)),
+        Check::GrafanaCloud => structured(structure::grafana_cloud_token(candidate)),
+        Check::OnePassword => structured(structure::onepassword_service_token(candidate)),
+        Check::MapboxSecret => structured(structure::mapbox_secret_token(candidate)),
+        Check::DiscordBot => structured(structure::discord_bot_token(candidate)),
         Check::OpenAi => shape(structure::openai_key(candidate)),
         Check::SendGrid => shape(structure::sendgrid_key(candidate)),
-        Check::PrivateKey => with(
-            private_key::private_key(candidate),
-            Validation::StructureValid,
-        ),
+        Check::PrivateKey => structured(private_key::private_key(candidate)),
     }
 }

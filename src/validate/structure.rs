@@ -233,7 +233,7 @@ impl<'a> Packet<'a> {
     }
 }
 
-fn decode_json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
+pub(super) fn decode_json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
     match serde_json::from_slice(bytes).ok()? {
         Value::Object(m) => Some(m),
         _ => None,
@@ -241,7 +241,7 @@ fn decode_json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
 }
 
 /// Base64 in either alphabet, padded or not.
-fn decode_any_base64(s: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn decode_any_base64(s: &[u8]) -> Option<Vec<u8>> {
     let end = s.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
     let s = &s[..end];
     if s.iter().any(|&b| b == b'-' || b == b'_') {

@@ -95,36 +95,7 @@ impl Cache {
             })
             .collect();
         let doc = json!({"patrol_verify_cache": 1, "entries": entries});
-        write_private(path, &serde_json::to_vec_pretty(&doc)?)
+        // Readable by its owner only (0600), never written through a link.
+        crate::read::replace_file(path, &serde_json::to_vec_pretty(&doc)?, 0o600)
     }
-}
-
-/// Writes `path` readable by its owner only: a temporary file created exclusively beside it
-/// (mode 0600, never through a link), renamed over it. A link at `path` is replaced, not
-/// followed; no one reads a half-written cache.
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let nonce = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
-    let mut f = std::fs::File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)?;
-    let written = f.write_all(data).and_then(|()| f.sync_all());
-    drop(f);
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(())
 }
