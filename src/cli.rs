@@ -286,6 +286,21 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Translate a gitleaks or Betterleaks config: say which rules translate, which do not and
+    /// why; with --write, save the translation as a patrol rules file, each rule with an
+    /// example made from its own pattern and found by the scanner. (`--rules` reads such a
+    /// config directly too.)
+    Import {
+        /// The gitleaks or Betterleaks TOML config.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the translated rules to this file (patrol's schema).
+        #[arg(long, value_name = "OUT")]
+        write: Option<PathBuf>,
+        /// `text` or `json` (counts, rules not translated with reasons, notes).
+        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Check rule files: each loads, ids are unique, every example is found, every negative
     /// is not. A rule author's test loop; exit 0 when all pass, 2 otherwise.
     Check {

@@ -138,6 +138,27 @@ pub fn rules(data: &[u8]) {
     }
 }
 
+/// A gitleaks or Betterleaks config, a Go pattern or an Expr filter: translating never
+/// panics; a translated config compiles (every pattern was checked) and its written form
+/// parses back to the same rule tables.
+pub fn import(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = crate::rules::import::re2::translate(text);
+    let _ = crate::rules::import::expr::translate(text);
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return;
+    };
+    if let Ok(t) = crate::rules::import::translate(&table) {
+        crate::rules::compile_translation(&t, "fuzz.toml").expect("a translated config compiles");
+        let written: toml::Table =
+            toml::from_str(&t.to_toml()).expect("a written translation parses");
+        let rules = written.get("rules").and_then(toml::Value::as_array);
+        assert_eq!(rules.map_or(0, Vec::len), t.translated());
+    }
+}
+
 /// A `.patrol.toml`: parses or is an error that never quotes the file.
 pub fn config(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -12,7 +12,14 @@
 use std::collections::HashSet;
 
 use crate::prefilter::Hit;
-use crate::rules::{Rule, MAX_WINDOW};
+use crate::rules::{Rule, SecretGroup, MAX_WINDOW};
+
+/// A match of a rule: where its secret is, and where the whole match is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub secret: (usize, usize),
+    pub whole: (usize, usize),
+}
 
 /// One rule's search over one input. Hits must arrive in increasing start order, give or take a
 /// keyword's length (the prefilter's order); call [`RuleMatcher::finish`] after the last.
@@ -42,9 +49,9 @@ impl<'r> RuleMatcher<'r> {
         }
     }
 
-    /// A keyword hit of this rule. `f(secret_start, secret_end)` is called for the matches of
-    /// every region that this hit closes.
-    pub(crate) fn hit(&mut self, haystack: &[u8], hit: Hit, f: &mut impl FnMut(usize, usize)) {
+    /// A keyword hit of this rule. `f` is called for the matches of every region that this
+    /// hit closes.
+    pub(crate) fn hit(&mut self, haystack: &[u8], hit: Hit, f: &mut impl FnMut(Found)) {
         let from = hit.start.saturating_sub(self.rule.window);
         match &mut self.region {
             Some(r) if from <= r.end.saturating_add(self.rule.window) => {
@@ -64,7 +71,7 @@ impl<'r> RuleMatcher<'r> {
     }
 
     /// Searches the last open region.
-    pub(crate) fn finish(&mut self, haystack: &[u8], f: &mut impl FnMut(usize, usize)) {
+    pub(crate) fn finish(&mut self, haystack: &[u8], f: &mut impl FnMut(Found)) {
         self.flush(haystack, f);
     }
 
@@ -72,7 +79,7 @@ impl<'r> RuleMatcher<'r> {
     /// a keyword. A match that reaches the searched end may be cut short, so the end grows (up
     /// to [`MAX_WINDOW`] past the last hit) until no match does; matches already reported are
     /// final (a regex match does not depend on bytes past its end and the byte after it).
-    fn flush(&mut self, haystack: &[u8], f: &mut impl FnMut(usize, usize)) {
+    fn flush(&mut self, haystack: &[u8], f: &mut impl FnMut(Found)) {
         let Some(region) = self.region.take() else {
             return;
         };
@@ -111,14 +118,25 @@ impl<'r> RuleMatcher<'r> {
                         Some((m.start(), m.end()))
                     } else {
                         // The same search, anchored where the match starts: capture groups.
-                        regex
-                            .captures_at(window, m.start())
-                            .and_then(|c| c.get(compiled.secret_group))
-                            .map(|s| (s.start(), s.end()))
+                        regex.captures_at(window, m.start()).and_then(|c| {
+                            let group = match compiled.secret_group {
+                                SecretGroup::Index(i) => c.get(i),
+                                SecretGroup::FirstMatched => c
+                                    .iter()
+                                    .skip(1)
+                                    .flatten()
+                                    .find(|g| !g.is_empty())
+                                    .or_else(|| c.get(0)),
+                            };
+                            group.map(|s| (s.start(), s.end()))
+                        })
                     };
-                    if let Some((s, e)) = secret {
+                    if let Some((s, e)) = secret.filter(|(s, e)| s < e) {
                         if self.reported.insert(s) {
-                            f(s, e);
+                            f(Found {
+                                secret: (s, e),
+                                whole: (m.start(), m.end()),
+                            });
                         }
                     }
                 }

@@ -61,6 +61,8 @@ struct Group {
     /// at a steady byte rate instead. Built the first time a dense stretch is met: most scans
     /// never meet one, and building every group's DFA would cost each run a few milliseconds.
     dense: OnceLock<AhoCorasick>,
+    /// Keywords (lower case) match in any ASCII case.
+    any_case: bool,
     keywords: Vec<Vec<u8>>,
     /// [`DENSE_GAP`], or more than the longest keyword.
     dense_gap: usize,
@@ -73,7 +75,7 @@ struct Group {
 }
 
 impl Group {
-    fn new(keywords: &[Vec<u8>], global: Vec<usize>) -> Group {
+    fn new(keywords: &[Vec<u8>], global: Vec<usize>, any_case: bool) -> Group {
         let prefixes = keywords
             .iter()
             .map(|k| {
@@ -87,16 +89,24 @@ impl Group {
             .collect();
         // A contiguous NFA, not the DFA the builder would pick for so few keywords: Teddy
         // finds the candidates and the automaton only confirms them, and the DFA's
-        // construction cost every run a millisecond per group.
+        // construction cost every run a millisecond per group. Keywords in any case have no
+        // SIMD prefilter: the automaton walks every byte, and a DFA walks them fastest.
+        let kind = if any_case {
+            aho_corasick::AhoCorasickKind::DFA
+        } else {
+            aho_corasick::AhoCorasickKind::ContiguousNFA
+        };
         let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(any_case)
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .kind(Some(kind))
             .build(keywords)
             .expect("keyword automaton within size limits");
         let dense_gap = DENSE_GAP.max(keywords.iter().map(Vec::len).max().unwrap_or(0) + 1);
         Group {
             automaton,
             dense: OnceLock::new(),
+            any_case,
             keywords: keywords.to_vec(),
             dense_gap,
             global,
@@ -107,6 +117,7 @@ impl Group {
     fn dense(&self) -> &AhoCorasick {
         self.dense.get_or_init(|| {
             AhoCorasickBuilder::new()
+                .ascii_case_insensitive(self.any_case)
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
@@ -186,15 +197,18 @@ impl Group {
 
 impl Prefilter {
     pub(crate) fn new(rules: &RuleSet) -> Prefilter {
-        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        // Keywords matched as spelled, and (imported rules) in any ASCII case: the two kinds
+        // go to separate automata, so the first keeps its SIMD prefilter.
+        let mut keywords: Vec<(Vec<u8>, bool)> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
             for k in rule.keyword_spellings() {
-                match keywords.iter().position(|x| x == k) {
+                let key = (k.clone(), rule.keywords_any_case);
+                match keywords.iter().position(|x| *x == key) {
                     Some(i) if !owners[i].contains(&ri) => owners[i].push(ri),
                     Some(_) => {}
                     None => {
-                        keywords.push(k.clone());
+                        keywords.push(key);
                         owners.push(vec![ri]);
                     }
                 }
@@ -203,14 +217,24 @@ impl Prefilter {
         // Any split is correct: leftmost-longest search can hide a keyword only behind a
         // longer one of its own group, and each group reports those itself (`prefixes`);
         // a keyword in another group is found by that group's own pass.
-        let indices: Vec<usize> = (0..keywords.len()).collect();
-        let groups = indices
-            .chunks(GROUP_SIZE)
-            .map(|g| {
-                let ks: Vec<Vec<u8>> = g.iter().map(|&i| keywords[i].clone()).collect();
-                Group::new(&ks, g.to_vec())
-            })
-            .collect();
+        let mut groups = Vec::new();
+        // Keywords in any case (imported configs) make one automaton whatever their number:
+        // without Teddy, splitting them would only add passes over the input.
+        for any_case in [false, true] {
+            let indices: Vec<usize> = (0..keywords.len())
+                .filter(|&i| keywords[i].1 == any_case)
+                .collect();
+            let size = if any_case {
+                indices.len().max(1)
+            } else {
+                GROUP_SIZE
+            };
+            groups.extend(indices.chunks(size).map(|g| {
+                let ks: Vec<Vec<u8>> = g.iter().map(|&i| keywords[i].0.clone()).collect();
+                Group::new(&ks, g.to_vec(), any_case)
+            }));
+        }
+        let keywords: Vec<Vec<u8>> = keywords.into_iter().map(|(k, _)| k).collect();
         let longest = keywords.iter().map(Vec::len).max().unwrap_or(0);
         Prefilter {
             groups,

@@ -45,6 +45,7 @@ fn every_fuzz_target_passes_its_seeds() {
     replay("jwt", patrol::fuzz::jwt);
     replay("checks", patrol::fuzz::checks);
     replay("git_object", patrol::fuzz::git_object);
+    replay("import", patrol::fuzz::import);
 }
 
 /// The replay can fail: a target whose property breaks on a seed is caught.

@@ -8,8 +8,14 @@ use anyhow::Result;
 use crate::cli::RulesCommand;
 use crate::config::load_rule_args;
 use crate::report::escape::terminal;
-use crate::rules::load_rules;
-use crate::scan::{check_examples, redact_message, ExitStatus};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context};
+
+use crate::read::replace_file;
+use crate::rules::import::{is_foreign, translate, Translation};
+use crate::rules::{compile_translation, load_rule_texts, load_rules};
+use crate::scan::{check_examples, make_examples, redact_message, ExitStatus};
 
 pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
     match command {
@@ -75,6 +81,11 @@ pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
             }
             Ok(ExitStatus::Clean)
         }
+        RulesCommand::Import {
+            file,
+            write,
+            format,
+        } => import(&file, write.as_deref(), &format),
         RulesCommand::Check { paths } => {
             let set = load_rules(true, &paths)?;
             let problems = check_examples(&set, |r| !r.source.starts_with("builtin:"));
@@ -94,4 +105,166 @@ pub(super) fn run(command: RulesCommand) -> Result<ExitStatus> {
             })
         }
     }
+}
+
+/// `patrol rules import FILE [--write OUT]`.
+fn import(file: &Path, write: Option<&Path>, format: &str) -> Result<ExitStatus> {
+    let name = file.display().to_string();
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read config {name}"))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow!("{name}: invalid TOML: {}", e.message()))?;
+    if !is_foreign(&table) {
+        bail!(
+            "{name} is not a gitleaks or Betterleaks config (a patrol rules file loads as it is)"
+        );
+    }
+    let mut t = translate(&table).map_err(|e| anyhow!("{name}: cannot import: {e}"))?;
+    let set = compile_translation(&t, &name)?;
+    let examples = make_examples(&set);
+    let missing: Vec<&str> = examples
+        .iter()
+        .filter(|(_, e)| e.is_none())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let found = examples.len() - missing.len();
+    let missing: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
+    for (id, e) in examples {
+        if let Some((example, path)) = e {
+            t.set_examples(&id, vec![example], path);
+        }
+    }
+    let mut written = None;
+    if let Some(out) = write {
+        let body = written_file(&t, &name, &missing);
+        // What is written must load as it is, examples and all.
+        let out_name = out.display().to_string();
+        load_rule_texts(false, vec![(out_name.clone(), body.clone())])
+            .context("the translation does not load back (a patrol bug; please report it)")?;
+        replace_file(out, body.as_bytes(), 0o644)
+            .with_context(|| format!("cannot write {out_name}"))?;
+        written = Some(out_name);
+    }
+    let mut out = io::stdout().lock();
+    if format == "json" {
+        let pairs = |v: &[(String, String)], a: &str, b: &str| -> Vec<serde_json::Value> {
+            v.iter()
+                .map(|(x, y)| serde_json::json!({ a: x, b: y }))
+                .collect()
+        };
+        let report = serde_json::json!({
+            "config": name,
+            "dialect": t.dialect.to_string(),
+            "rules": t.total,
+            "translated": t.translated(),
+            "not_translated": pairs(&t.skipped, "id", "reason"),
+            "notes": pairs(&t.notes, "scope", "note"),
+            "examples_found": found,
+            "examples_missing": missing,
+            "written": written,
+        });
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+        return Ok(ExitStatus::Clean);
+    }
+    writeln!(
+        out,
+        "{}: {} config, {} rules: {} translated, {} not translated, {} notes",
+        terminal(&name),
+        t.dialect,
+        t.total,
+        t.translated(),
+        t.skipped.len(),
+        t.notes.len()
+    )?;
+    if !t.skipped.is_empty() {
+        writeln!(out, "\nNot translated:")?;
+        for (id, why) in &t.skipped {
+            writeln!(out, "  {}: {}", terminal(id), terminal(why))?;
+        }
+    }
+    if !t.notes.is_empty() {
+        // The same note for many rules (a liveness check not imported) is one line.
+        writeln!(out, "\nNotes:")?;
+        let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (scope, note) in &t.notes {
+            match grouped.iter_mut().find(|(n, _)| n == note) {
+                Some((_, scopes)) => scopes.push(scope),
+                None => grouped.push((note, vec![scope])),
+            }
+        }
+        for (note, scopes) in grouped {
+            let who = if scopes.len() > 3 {
+                format!("{} rules ({}, …)", scopes.len(), scopes[..3].join(", "))
+            } else {
+                scopes.join(", ")
+            };
+            writeln!(out, "  {}: {}", terminal(&who), terminal(note))?;
+        }
+    }
+    writeln!(
+        out,
+        "\nExamples: {found} of {} translated rules find an example made from their own pattern",
+        t.translated()
+    )?;
+    if !missing.is_empty() {
+        writeln!(out, "  none found for: {}", terminal(&missing.join(", ")))?;
+    }
+    if let Some(w) = written {
+        writeln!(
+            out,
+            "\nWrote {} rules to {} (`patrol scan --rules {}`)",
+            t.translated() - missing.len(),
+            terminal(&w),
+            terminal(&w)
+        )?;
+    }
+    Ok(ExitStatus::Clean)
+}
+
+/// The translation as a patrol rules file, with a header saying where it came from. Rules
+/// without an example are left out of the file (patrol's schema asks every rule for one) and
+/// listed in the header; `--rules` on the original config still loads them.
+fn written_file(t: &Translation, name: &str, missing: &[String]) -> String {
+    let mut kept = Translation {
+        rules: t
+            .rules
+            .iter()
+            .filter(|r| {
+                let id = r.get("id").and_then(|v| v.as_str()).unwrap_or("");
+                !missing.iter().any(|m| m == id)
+            })
+            .cloned()
+            .collect(),
+        allow: t.allow.clone(),
+        skipped: Vec::new(),
+        notes: Vec::new(),
+        ..*t
+    };
+    kept.total = t.total;
+    // Text from the config goes into comments: no control character may end one early.
+    let one_line = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    let mut head = format!(
+        "# Translated by `patrol rules import` from {} ({} config): {} of {} rules.\n",
+        one_line(name),
+        t.dialect,
+        kept.rules.len(),
+        t.total
+    );
+    for (id, why) in &t.skipped {
+        head.push_str(&format!(
+            "# not translated: {}: {}\n",
+            one_line(id),
+            one_line(why)
+        ));
+    }
+    for id in missing {
+        head.push_str(&format!("# left out, no example found: {id}\n"));
+    }
+    head.push('\n');
+    head + &kept.to_toml()
 }

@@ -652,6 +652,12 @@ fn load_rules_with(args: &RuleArgs, settings: &Settings) -> Result<RuleSet> {
     }
     let user_rules = !texts.is_empty();
     let mut set = load_rule_texts(!args.no_builtin_rules, texts)?;
+    for notice in &set.notices {
+        eprintln!(
+            "patrol: warning: {}",
+            crate::report::escape::terminal(notice)
+        );
+    }
     for id in &settings.file.disable_rules {
         let Some(i) = set.rules.iter().position(|r| &r.id == id) else {
             bail!(

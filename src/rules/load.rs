@@ -8,10 +8,13 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
+use super::gates::{compile_allow, Allow, Gates};
+use super::import;
 use super::syntax::{RuleFile, RuleSpec};
 use super::{LazyRegex, Rule, RuleSet, DEFAULT_WINDOW, MAX_WINDOW};
 use crate::validate::marvin::seed_from_name;
 use crate::validate::{Check, Crc32Spec, CrcEncoding};
+use std::sync::Arc;
 
 /// A rules file's text and where it came from.
 pub(super) struct RuleSource {
@@ -123,39 +126,112 @@ pub fn load_rules(builtins: bool, user_paths: &[impl AsRef<Path>]) -> Result<Rul
     compile_sources(&sources)
 }
 
-/// Parses and compiles sources into one set; ids must be unique across all of them.
+/// Parses and compiles sources into one set; ids must be unique across all of them. A
+/// gitleaks or Betterleaks config is translated first (`import`); what it cannot translate
+/// becomes a notice on the set.
 pub(super) fn compile_sources(sources: &[RuleSource]) -> Result<RuleSet> {
     let mut set = RuleSet::default();
     let mut ids = HashSet::new();
     for src in sources {
-        let file: RuleFile = toml::from_str(&src.text)
-            .map_err(|e| anyhow!("{}: invalid rules file: {}", src.name, e.message()))?;
+        let invalid =
+            |e: toml::de::Error| anyhow!("{}: invalid rules file: {}", src.name, e.message());
+        // Built-in files are patrol's schema: parsed straight into it (going through a
+        // generic table first costs every run a millisecond).
+        if src.name.starts_with("builtin:") {
+            let file: RuleFile = toml::from_str(&src.text).map_err(invalid)?;
+            compile_file(&mut set, &mut ids, file, &src.name, false)?;
+            continue;
+        }
+        let table: toml::Table = toml::from_str(&src.text).map_err(invalid)?;
+        let imported = import::is_foreign(&table);
+        let file: RuleFile = if imported {
+            let t = import::translate(&table)
+                .map_err(|e| anyhow!("{}: cannot import: {e}", src.name))?;
+            set.notices.extend(t.notice(&src.name));
+            if t.rules.is_empty() {
+                bail!(
+                    "{}: no rule of this {} config could be translated (see `patrol rules import`)",
+                    src.name,
+                    t.dialect
+                );
+            }
+            RuleFile {
+                rules: t.rules.into_iter().map(toml::Value::Table).collect(),
+                allow: t.allow,
+            }
+        } else {
+            RuleFile::deserialize(toml::Value::Table(table)).map_err(invalid)?
+        };
         if file.rules.is_empty() {
             bail!("{}: no [[rules]] in file", src.name);
         }
-        for (i, value) in file.rules.into_iter().enumerate() {
-            let label = value
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map_or_else(|| format!("#{} (no id)", i + 1), |s| format!("'{s}'"));
-            let spec = RuleSpec::deserialize(value)
-                .map_err(|e| anyhow!("{}: rule {}: {}", src.name, label, e.message()))?;
-            let rule = compile_rule(spec, &src.name, src.name.starts_with("builtin:"))
-                .map_err(|e| anyhow!("{}: rule {}: {}", src.name, label, e))?;
-            if !ids.insert(rule.id.clone()) {
-                bail!(
-                    "{}: rule '{}': duplicate id (already defined)",
-                    src.name,
-                    rule.id
-                );
-            }
-            set.rules.push(rule);
-        }
+        compile_file(&mut set, &mut ids, file, &src.name, imported)?;
     }
     Ok(set)
 }
 
-fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
+/// Compiles one file's rules into `set`; `ids` are those already taken.
+fn compile_file(
+    set: &mut RuleSet,
+    ids: &mut HashSet<String>,
+    file: RuleFile,
+    name: &str,
+    imported: bool,
+) -> Result<()> {
+    let file_allow = file
+        .allow
+        .iter()
+        .map(compile_allow)
+        .collect::<Result<Vec<_>>>()
+        .map_err(|e| anyhow!("{}: [[allow]]: {e}", name))?;
+    for (i, value) in file.rules.into_iter().enumerate() {
+        let label = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("#{} (no id)", i + 1), |s| format!("'{s}'"));
+        let spec = RuleSpec::deserialize(value)
+            .map_err(|e| anyhow!("{}: rule {}: {}", name, label, e.message()))?;
+        let origin = Origin {
+            source: name,
+            builtin: name.starts_with("builtin:"),
+            imported,
+            file_allow: &file_allow,
+        };
+        let rule =
+            compile_rule(spec, origin).map_err(|e| anyhow!("{}: rule {}: {}", name, label, e))?;
+        if !ids.insert(rule.id.clone()) {
+            bail!(
+                "{}: rule '{}': duplicate id (already defined)",
+                name,
+                rule.id
+            );
+        }
+        set.rules.push(rule);
+    }
+    Ok(())
+}
+
+/// Compiles a translated config (`patrol rules import`), without the built-in rules.
+pub(crate) fn compile_translation(t: &import::Translation, name: &str) -> Result<RuleSet> {
+    let mut set = RuleSet::default();
+    let file = RuleFile {
+        rules: t.rules.iter().cloned().map(toml::Value::Table).collect(),
+        allow: t.allow.clone(),
+    };
+    compile_file(&mut set, &mut HashSet::new(), file, name, true)?;
+    Ok(set)
+}
+
+/// Where a rule comes from, and what its file gives every rule.
+struct Origin<'a> {
+    source: &'a str,
+    builtin: bool,
+    /// Translated from a gitleaks or Betterleaks config.
+    imported: bool,
+    file_allow: &'a [Arc<Allow>],
+}
+
+fn compile_rule(spec: RuleSpec, origin: Origin) -> Result<Rule> {
     let id_ok = !spec.id.is_empty()
         && spec
             .id
@@ -170,8 +246,20 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
     if spec.keywords.is_empty() {
         bail!("keywords is empty: the prefilter needs at least one literal");
     }
-    if let Some(k) = spec.keywords.iter().find(|k| k.len() < 3) {
-        bail!("keyword {k:?} is shorter than 3 bytes: it would make every file a candidate");
+    // gitleaks configs hold a few 2-byte keywords (`sk`, `ey`): rules in their style (any
+    // case) may use them; patrol's own rules need 3.
+    let shortest = if origin.imported || spec.keywords_any_case {
+        2
+    } else {
+        3
+    };
+    if let Some(k) = spec.keywords.iter().find(|k| k.len() < shortest) {
+        bail!(
+            "keyword {k:?} is shorter than {shortest} bytes: it would make every file a candidate"
+        );
+    }
+    if spec.keywords_any_case && spec.keywords_ignore_case {
+        bail!("keywords_any_case already covers keywords_ignore_case: give one of them");
     }
     let check = compile_check(&spec)?;
     let window = spec.window.unwrap_or(DEFAULT_WINDOW);
@@ -195,14 +283,21 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
         Some(other) => bail!("unknown severity {other:?} (expected error, warning or note)"),
     };
     // Compiled when a keyword first hits (built-ins; `cargo test` compiles them all) or now
-    // (user rules, whose errors must surface at load time).
-    let pattern = LazyRegex::new(spec.pattern);
-    if !builtin {
+    // (user rules, whose errors must surface at load time; an imported rule's pattern was
+    // compiled once already, to decide whether it translates).
+    let pattern = LazyRegex::new(spec.pattern, spec.secret_group);
+    if !origin.builtin && !origin.imported {
         pattern.compile().map_err(|e| anyhow!("{e}"))?;
     }
-    if spec.examples.is_empty() {
+    if spec.examples.is_empty() && !origin.imported {
         bail!("examples is empty: every rule needs at least one string it must find");
     }
+    let gates = Gates::compile(
+        spec.entropy.as_ref(),
+        &spec.require,
+        &spec.allow,
+        origin.file_allow,
+    )?;
     let provider = spec
         .provider
         .filter(|p| !p.trim().is_empty())
@@ -215,16 +310,24 @@ fn compile_rule(spec: RuleSpec, source: &str, builtin: bool) -> Result<Rule> {
         provider,
         help: spec.help,
         severity,
-        spellings: super::spellings(&spec.keywords, spec.keywords_ignore_case),
+        spellings: super::spellings(
+            &spec.keywords,
+            spec.keywords_ignore_case,
+            spec.keywords_any_case,
+        ),
         keywords: spec.keywords,
         keywords_ignore_case: spec.keywords_ignore_case,
+        keywords_any_case: spec.keywords_any_case,
+        gates,
         pattern,
         check,
         context,
         window,
         examples: spec.examples,
         negatives: spec.negatives,
-        source: source.to_string(),
+        example_path: spec.example_path,
+        imported: origin.imported,
+        source: origin.source.to_string(),
     })
 }
 

@@ -3,7 +3,10 @@
 //! by reference. Checking rules against their examples needs the whole pipeline, so it lives
 //! above, in `scan::examples`.
 
+mod gates;
+pub mod import;
 mod load;
+mod sample;
 mod syntax;
 
 use std::sync::OnceLock;
@@ -13,13 +16,17 @@ use regex::bytes::{Regex, RegexBuilder};
 use crate::finding::RuleMeta;
 use crate::validate::Check;
 
+pub(crate) use gates::View;
 pub use load::load_rules;
-pub(crate) use load::{load_rule_texts, read_rule_files};
+pub(crate) use load::{compile_translation, load_rule_texts, read_rule_files};
+pub(crate) use sample::sample;
 
 /// A compiled rule. Invariants (checked by [`load_rules`]): `id` is unique in its set,
-/// `keywords` is non-empty and every keyword is at least 3 bytes, `pattern` parses and has a
-/// group named `secret` (user rules: and compiles), `window` is at most [`MAX_WINDOW`], and a
-/// `context` distance is at most `window`.
+/// `keywords` is non-empty and every keyword is at least 3 bytes (2 for `keywords_any_case`
+/// rules, as imported configs have them), `pattern` parses and has a group named `secret` or
+/// the rule a `secret_group` within its groups (user rules: and compiles), `window` is at
+/// most [`MAX_WINDOW`], a `context` distance is at most `window`, and every pattern of
+/// `gates` compiles.
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub id: String,
@@ -33,6 +40,8 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// Also match keywords in lower case, UPPER case and Capitalised spellings.
     pub(crate) keywords_ignore_case: bool,
+    /// Match keywords in any mix of ASCII case (their spellings are then lower case).
+    pub(crate) keywords_any_case: bool,
     /// Every spelling of every keyword, computed once at load: the matcher asks for them
     /// for each match.
     pub(crate) spellings: Vec<Vec<u8>>,
@@ -42,9 +51,15 @@ pub struct Rule {
     /// hold one. `None`: every match holds a keyword (the prefilter's usual invariant).
     pub(crate) context: Option<usize>,
     pub(crate) boundary: bool,
+    /// Entropy, required and allow conditions (imported configs); empty for built-ins.
+    pub(crate) gates: gates::Gates,
     pub window: usize,
     pub(crate) examples: Vec<String>,
     pub(crate) negatives: Vec<String>,
+    /// The path examples are scanned under (rules whose `require` names paths).
+    pub(crate) example_path: Option<String>,
+    /// Translated from another tool's config when loaded (its examples are not required).
+    pub(crate) imported: bool,
     /// The file the rule came from (`builtin:github.toml` or a user path), for error messages.
     pub(crate) source: String,
 }
@@ -57,15 +72,27 @@ pub struct Rule {
 #[derive(Clone, Debug)]
 pub(crate) struct LazyRegex {
     source: String,
+    /// The rule's `secret_group`, if it names the secret by index.
+    group: Option<usize>,
     compiled: OnceLock<Compiled>,
+}
+
+/// Which part of a match is the secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SecretGroup {
+    /// This capture group (0: the whole match).
+    Index(usize),
+    /// The first group that took part in the match, else the whole match (gitleaks'
+    /// `secretGroup = 0`).
+    FirstMatched,
 }
 
 /// A compiled pattern and where its `secret` group is.
 #[derive(Clone, Debug)]
 pub(crate) struct Compiled {
     pub(crate) regex: Regex,
-    /// Capture index of the `secret` group.
-    pub(crate) secret_group: usize,
+    /// Where the secret is in a match.
+    pub(crate) secret_group: SecretGroup,
     /// The `secret` group is the whole pattern: matches need no capture resolution (the
     /// matcher then asks the regex for match bounds only, which is several times cheaper).
     pub(crate) secret_is_whole: bool,
@@ -76,14 +103,15 @@ pub(crate) struct Compiled {
 pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 22;
 
 impl LazyRegex {
-    pub(crate) fn new(source: String) -> LazyRegex {
+    pub(crate) fn new(source: String, group: Option<usize>) -> LazyRegex {
         LazyRegex {
             source,
+            group,
             compiled: OnceLock::new(),
         }
     }
 
-    fn build(source: &str) -> Result<Compiled, String> {
+    fn build(source: &str, group: Option<usize>) -> Result<Compiled, String> {
         let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
@@ -97,14 +125,32 @@ impl LazyRegex {
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
             .map_err(|e| format!("pattern does not compile: {e}"))?;
-        let secret_group = regex
-            .capture_names()
-            .position(|n| n == Some("secret"))
-            .ok_or("pattern has no group named 'secret' (?P<secret>...)")?;
-        let secret_is_whole = matches!(
-            hir.kind(),
-            regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("secret")
-        );
+        let named = regex.capture_names().position(|n| n == Some("secret"));
+        let groups = regex.captures_len() - 1;
+        let secret_group = match (named, group) {
+            (Some(_), Some(_)) => {
+                return Err("pattern has a 'secret' group and the rule a secret_group: \
+                            give one of them"
+                    .into())
+            }
+            (Some(i), None) => SecretGroup::Index(i),
+            (None, None) => {
+                return Err("pattern has no group named 'secret' (?P<secret>...)".into())
+            }
+            (None, Some(0)) if groups == 0 => SecretGroup::Index(0),
+            (None, Some(0)) => SecretGroup::FirstMatched,
+            (None, Some(n)) if n <= groups => SecretGroup::Index(n),
+            (None, Some(n)) => {
+                return Err(format!(
+                    "secret_group {n}, but the pattern has {groups} groups"
+                ))
+            }
+        };
+        let secret_is_whole = secret_group == SecretGroup::Index(0)
+            || matches!(
+                hir.kind(),
+                regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("secret")
+            );
         Ok(Compiled {
             regex,
             secret_group,
@@ -112,12 +158,17 @@ impl LazyRegex {
         })
     }
 
+    /// The pattern as the rule file spells it.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
     /// Compiles now (for rules whose errors must surface at load time).
     pub(crate) fn compile(&self) -> Result<&Compiled, String> {
         if let Some(c) = self.compiled.get() {
             return Ok(c);
         }
-        let c = LazyRegex::build(&self.source)?;
+        let c = LazyRegex::build(&self.source, self.group)?;
         Ok(self.compiled.get_or_init(|| c))
     }
 
@@ -125,16 +176,25 @@ impl LazyRegex {
     /// load time, so this cannot fail for a loaded rule.
     pub(crate) fn get(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
-            LazyRegex::build(&self.source).expect("rule patterns are compiled and tested at load")
+            LazyRegex::build(&self.source, self.group)
+                .expect("rule patterns are compiled and tested at load")
         })
     }
 }
 
 /// The spellings of `keywords`: each as written and, with `ignore_case`, also in lower case,
-/// UPPER case and Capitalised; without repeats.
-pub(crate) fn spellings(keywords: &[String], ignore_case: bool) -> Vec<Vec<u8>> {
+/// UPPER case and Capitalised; with `any_case`, each in lower case only (the prefilter then
+/// folds case); without repeats.
+pub(crate) fn spellings(keywords: &[String], ignore_case: bool, any_case: bool) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
     for k in keywords {
+        if any_case {
+            let lower = k.to_ascii_lowercase().into_bytes();
+            if !out.contains(&lower) {
+                out.push(lower);
+            }
+            continue;
+        }
         let mut forms = vec![k.clone().into_bytes()];
         if ignore_case {
             let lower = k.to_ascii_lowercase();
@@ -178,6 +238,11 @@ impl Rule {
 
     /// Whether `text` holds one of the keyword spellings (the prefilter's view).
     pub fn text_has_keyword(&self, text: &[u8]) -> bool {
+        if self.keywords_any_case {
+            return self.spellings.iter().any(|k| {
+                !k.is_empty() && text.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k))
+            });
+        }
         self.spellings
             .iter()
             .any(|k| memchr::memmem::find(text, k).is_some())
@@ -206,6 +271,9 @@ pub(crate) const DEFAULT_WINDOW: usize = 256;
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     pub(crate) rules: Vec<Rule>,
+    /// What loading has to say without failing: rules of an imported config that could not
+    /// be translated, settings it ignored.
+    pub(crate) notices: Vec<String>,
 }
 
 impl RuleSet {

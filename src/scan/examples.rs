@@ -5,7 +5,68 @@
 
 use super::scanner::{ScanOptions, Scanner};
 use crate::finding::Origin;
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{sample, Rule, RuleSet};
+
+/// Seeds tried per rule before giving up on an example.
+const TRIES: u64 = 400;
+
+/// An example made for a rule, and the path it must be scanned under (if the rule requires
+/// paths).
+pub(crate) type MadeExample = (String, Option<String>);
+
+/// For rules that arrive without examples (an imported config): an example each, made from
+/// the rule's own pattern and found by the whole pipeline with every rule of `set` loaded,
+/// and the path it must be scanned under (rules that require paths); `None` where no seed
+/// gave one.
+pub(crate) fn make_examples(set: &RuleSet) -> Vec<(String, Option<MadeExample>)> {
+    let scanner = Scanner::new(
+        set.clone(),
+        ScanOptions {
+            show_invalid: false,
+            ignore_allow_markers: true,
+        },
+    );
+    let printable = |s: &str| s.chars().all(|c| !c.is_control() || c == '\n' || c == '\t');
+    set.rules
+        .iter()
+        .map(|rule| {
+            let path = match rule.gates.required_paths() {
+                None => None,
+                Some(re) => {
+                    let made = (1..TRIES).find_map(|seed| {
+                        let p = String::from_utf8(sample(re.as_str(), seed)?).ok()?;
+                        (!p.is_empty() && printable(&p) && re.is_match(p.as_bytes())).then_some(p)
+                    });
+                    match made {
+                        Some(p) => Some(p),
+                        None => return (rule.id.clone(), None),
+                    }
+                }
+            };
+            let origin = path
+                .as_ref()
+                .map_or(Origin::Stdin, |p| Origin::File(p.into()));
+            let example = (1..TRIES).find_map(|seed| {
+                let s = String::from_utf8(sample(rule.pattern.source(), seed)?).ok()?;
+                if s.is_empty() || !printable(&s) {
+                    return None;
+                }
+                let text = if rule.text_has_keyword(s.as_bytes()) {
+                    s
+                } else {
+                    format!("{} = {s}", rule.keywords.first()?)
+                };
+                let found = scanner
+                    .scan(text.as_bytes(), &origin)
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == rule.id);
+                found.then_some(text)
+            });
+            (rule.id.clone(), example.map(|e| (e, path)))
+        })
+        .collect()
+}
 
 /// Problems found in the rules selected by `select`, each naming the rule's file and id.
 pub(crate) fn check_examples(set: &RuleSet, select: impl Fn(&Rule) -> bool) -> Vec<String> {
@@ -18,9 +79,12 @@ pub(crate) fn check_examples(set: &RuleSet, select: impl Fn(&Rule) -> bool) -> V
             ignore_allow_markers: true,
         },
     );
-    let origin = Origin::Stdin;
     let mut problems = Vec::new();
     for rule in set.rules.iter().filter(|r| select(r)) {
+        let origin = rule
+            .example_path
+            .as_ref()
+            .map_or(Origin::Stdin, |p| Origin::File(p.into()));
         let mut fail = |what: String| {
             problems.push(format!("{}: rule '{}': {}", rule.source, rule.id, what));
         };

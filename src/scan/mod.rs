@@ -20,7 +20,7 @@ pub use outcome::{panic_is_contained, ExitStatus};
 pub(crate) use scanner::WINDOW;
 pub use scanner::{ScanOptions, ScanResult, Scanner};
 
-pub(crate) use examples::check_examples;
+pub(crate) use examples::{check_examples, make_examples};
 pub(crate) use outcome::{contain, Outcome, SkipReason, Tally};
 pub(crate) use redact::{redact_message, Redactor};
 pub(crate) use suppress::{PathFilter, Suppressor};

@@ -18,10 +18,10 @@ use std::io::{self, Read};
 
 use super::redact;
 use super::suppress::marker_on_line;
-use crate::finding::{Finding, Origin, Secret, Suppression};
-use crate::matcher::{has_boundaries, RuleMatcher};
+use crate::finding::{Finding, Origin, Secret, Suppression, Validation};
+use crate::matcher::{has_boundaries, Found, RuleMatcher};
 use crate::prefilter::Prefilter;
-use crate::rules::{RuleSet, MAX_WINDOW};
+use crate::rules::{RuleSet, View, MAX_WINDOW};
 use crate::validate::{validate, Verdict};
 
 /// Bytes scanned at once from a streamed input.
@@ -170,7 +170,7 @@ impl Scanner {
     /// Every candidate in `haystack`, valid or not, allow markers or not: (start, end,
     /// redacted form). What `scan::redact` replaces in free text.
     pub(crate) fn candidate_spans(&self, haystack: &[u8]) -> Vec<(usize, usize, String)> {
-        self.candidates(haystack)
+        self.candidates(haystack, None)
             .into_iter()
             .map(|c| (c.start, c.end, self.redacted(haystack, &c)))
             .collect()
@@ -212,14 +212,29 @@ impl Scanner {
 
     /// The prefilter, matcher and validation stages: every (rule, start) once, ordered by
     /// start; matches without their rule's word boundaries included (for redaction only).
-    fn candidates(&self, haystack: &[u8]) -> Vec<Candidate> {
+    /// `origin` gives the input's path, for rules with path conditions.
+    fn candidates(&self, haystack: &[u8], origin: Option<&Origin>) -> Vec<Candidate> {
         let mut out = Vec::new();
+        let path = std::cell::OnceCell::new();
         let mut matchers: Vec<RuleMatcher> =
             self.rules.rules.iter().map(RuleMatcher::new).collect();
-        let emit = |ri: usize, start: usize, end: usize, out: &mut Vec<Candidate>| {
+        let emit = |ri: usize, found: Found, out: &mut Vec<Candidate>| {
             let rule = &self.rules.rules[ri];
+            let (start, end) = found.secret;
             let bytes = &haystack[start..end];
-            let verdict = validate(&rule.check, bytes, rule.public_prefix_len(bytes));
+            let mut verdict = validate(&rule.check, bytes, rule.public_prefix_len(bytes));
+            // A candidate a rule's gates drop counts as one that failed its check.
+            if !rule.gates.is_empty() && verdict.validation.is_valid() {
+                let view = View {
+                    haystack,
+                    secret: found.secret,
+                    whole: found.whole,
+                    path: path.get_or_init(|| origin.and_then(origin_path)).as_deref(),
+                };
+                if !rule.gates.pass(&view) {
+                    verdict.validation = Validation::StructureInvalid;
+                }
+            }
             let end = start + verdict.len;
             let bounded = !rule.boundary || has_boundaries(haystack, start, end);
             out.push(Candidate {
@@ -232,20 +247,32 @@ impl Scanner {
         };
         self.prefilter.for_each_hit(haystack, |hit| {
             for &ri in self.prefilter.owners(hit.keyword) {
-                matchers[ri].hit(haystack, hit, &mut |s, e| emit(ri, s, e, &mut out));
+                matchers[ri].hit(haystack, hit, &mut |m| emit(ri, m, &mut out));
             }
         });
         for (ri, m) in matchers.iter_mut().enumerate() {
-            m.finish(haystack, &mut |s, e| emit(ri, s, e, &mut out));
+            m.finish(haystack, &mut |m| emit(ri, m, &mut out));
         }
         out.sort_by_key(|c| (c.start, c.rule));
         // Two rules that prove the same bytes (a service-account file's key is also a private
         // key): the rule loaded first reports it, so built-in files are ordered from specific
         // to generic. Invalid candidates stay: they only matter for redaction.
+        //
+        // A rule of an imported config reports nothing that a rule of patrol's own examined
+        // at the same bytes: where patrol's checksum says "placeholder", a gitleaks regex for
+        // the same token does not get to say otherwise.
+        let native: std::collections::HashSet<(usize, usize)> = out
+            .iter()
+            .filter(|c| c.bounded && !self.rules.rules[c.rule].imported)
+            .map(|c| (c.start, c.end))
+            .collect();
         let mut last_valid: Option<(usize, usize)> = None;
         out.retain(|c| {
             if !c.verdict.validation.is_valid() || !c.bounded {
                 return true;
+            }
+            if self.rules.rules[c.rule].imported && native.contains(&(c.start, c.end)) {
+                return false;
             }
             let span = (c.start, c.end);
             if last_valid == Some(span) {
@@ -267,7 +294,7 @@ impl Scanner {
         #[cfg(debug_assertions)]
         inject_panic(haystack, origin);
         let mut out = ScanResult::default();
-        let candidates = self.candidates(haystack);
+        let candidates = self.candidates(haystack, Some(origin));
         if candidates.is_empty() {
             return out;
         }
@@ -326,6 +353,18 @@ impl Scanner {
             }
         }
         out
+    }
+}
+
+/// The path of an input, for rules with path conditions: files, staged and committed blobs.
+fn origin_path(origin: &Origin) -> Option<Vec<u8>> {
+    match origin {
+        Origin::File(p) => Some(p.to_string_lossy().into_owned().into_bytes()),
+        Origin::Staged { path }
+        | Origin::Blob {
+            path: Some(path), ..
+        } => Some(path.clone().into_bytes()),
+        _ => None,
     }
 }
 

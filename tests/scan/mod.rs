@@ -10,6 +10,7 @@ mod exit_codes;
 mod families;
 mod formats;
 mod generators;
+mod import;
 mod lookalikes;
 mod redaction;
 mod rules;
