@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 MINUTES=${MINUTES:-10}
 PARALLEL=${PARALLEL:-2}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(scan scan_layout rules config baseline token_input jwt git_object checks)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(scan scan_layout rules config baseline token_input jwt git_object checks import)
 cargo +nightly fuzz build >/dev/null
 mkdir -p logs
 run() {

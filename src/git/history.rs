@@ -148,6 +148,20 @@ pub(super) fn history(
     };
     let mut findings =
         provenance::attribute(&repo, &pool, &sync, &commits, found, stash, scanner, tally);
+    // Rules with path conditions (imported configs) could not apply them to a blob before
+    // its paths were known; now they are.
+    let rules = scanner.rules();
+    findings.retain(|f| {
+        let Some(rule) = rules.get(&f.rule).filter(|r| r.gates.has_paths()) else {
+            return true;
+        };
+        match &f.origin {
+            Origin::Blob {
+                path: Some(path), ..
+            } => rule.gates.pass_path(path.as_bytes()),
+            _ => true,
+        }
+    });
     if let Some(spec) = &cfg.pathspec {
         // Only what lies at the given paths: not messages, not blobs no tree names.
         findings.retain(|f| match &f.origin {

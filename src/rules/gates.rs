@@ -55,13 +55,25 @@ pub(crate) struct Allow {
     stopwords: Option<AhoCorasick>,
 }
 
+/// The path of the input a candidate is in, as far as it is known when scanning.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PathView<'a> {
+    /// Files, staged blobs, blobs of a range.
+    Known(&'a [u8]),
+    /// A blob of a history scan: its paths are known only once its commits are (then
+    /// [`Gates::pass_path`] decides). Meanwhile path conditions pass and path allow lists
+    /// do not drop.
+    Later,
+    /// Standard input, commit messages: no path condition holds.
+    Absent,
+}
+
 /// One candidate, as the gates see it.
 pub(crate) struct View<'a> {
     pub haystack: &'a [u8],
     pub secret: (usize, usize),
     pub whole: (usize, usize),
-    /// The input's path, if it has one (files, blobs); stdin and messages have none.
-    pub path: Option<&'a [u8]>,
+    pub path: PathView<'a>,
 }
 
 impl View<'_> {
@@ -108,12 +120,13 @@ fn target(name: Option<&str>) -> Result<Target> {
 
 impl Condition {
     /// Whether every condition given holds (`all`), or any (`!all`). `extra` is one more
-    /// criterion (stop words), or `None`.
-    fn holds(&self, v: &View, all: bool, extra: Option<bool>) -> bool {
-        let path = self
-            .paths
-            .as_ref()
-            .map(|re| v.path.is_some_and(|p| re.is_match(p)));
+    /// criterion (stop words), or `None`. A path known only later counts as `later`.
+    fn holds(&self, v: &View, all: bool, extra: Option<bool>, later: bool) -> bool {
+        let path = self.paths.as_ref().map(|re| match v.path {
+            PathView::Known(p) => re.is_match(p),
+            PathView::Later => later,
+            PathView::Absent => false,
+        });
         let text = self
             .regexes
             .as_ref()
@@ -234,13 +247,41 @@ impl Gates {
                 return false;
             }
         }
-        if !self.require.iter().all(|c| c.holds(v, true, None)) {
+        if !self.require.iter().all(|c| c.holds(v, true, None, true)) {
             return false;
         }
         !self.allow.iter().any(|a| {
             let stop = a.stopwords.as_ref().map(|ac| ac.is_match(secret));
-            a.condition.holds(v, a.all, stop)
+            a.condition.holds(v, a.all, stop, false)
         })
+    }
+
+    /// For a finding of a history scan, once its path is known: whether the path conditions
+    /// the scan could not apply let it through. Required paths must match; an allow list
+    /// whose path alone decides (any-of, or all-of with nothing else) drops it. An all-of
+    /// list that also looks at the text is not applied (its other half was not kept): more
+    /// findings, never fewer.
+    pub(crate) fn pass_path(&self, path: &[u8]) -> bool {
+        let required = self
+            .require
+            .iter()
+            .filter_map(|c| c.paths.as_ref())
+            .all(|re| re.is_match(path));
+        let allowed = self.allow.iter().any(|a| {
+            let alone = a.condition.regexes.is_none() && a.stopwords.is_none();
+            (!a.all || alone)
+                && a.condition
+                    .paths
+                    .as_ref()
+                    .is_some_and(|re| re.is_match(path))
+        });
+        required && !allowed
+    }
+
+    /// Whether any condition looks at paths (history findings are then checked again).
+    pub(crate) fn has_paths(&self) -> bool {
+        self.require.iter().any(|c| c.paths.is_some())
+            || self.allow.iter().any(|a| a.condition.paths.is_some())
     }
 }
 
@@ -254,7 +295,7 @@ mod tests {
             haystack: hay,
             secret: (s, s + secret.len()),
             whole: (s.saturating_sub(4), s + secret.len()),
-            path: path.map(str::as_bytes),
+            path: path.map_or(PathView::Absent, |p| PathView::Known(p.as_bytes())),
         }
     }
 
@@ -326,6 +367,29 @@ mod tests {
         assert!(g.pass(&view(hay, "abcdef0123", Some("app/.env"))));
         assert!(!g.pass(&view(hay, "abcdef0123", Some("app/env.py"))));
         assert!(!g.pass(&view(hay, "abcdef0123", None)), "no path: no match");
+        // A history blob: decided once its path is known.
+        let later = View {
+            path: PathView::Later,
+            ..view(hay, "abcdef0123", None)
+        };
+        assert!(g.pass(&later));
+        assert!(g.pass_path(b"app/.env") && !g.pass_path(b"app/env.py"));
+    }
+
+    #[test]
+    fn path_allow_lists_apply_later_unless_they_need_the_text() {
+        let paths = AllowSpec {
+            paths: vec!["(^|/)vendor/".into()],
+            ..AllowSpec::default()
+        };
+        let g = allow(paths.clone());
+        assert!(!g.pass_path(b"vendor/x.py") && g.pass_path(b"src/x.py"));
+        let with_text = AllowSpec {
+            condition: Some("all".into()),
+            regexes: vec!["EXAMPLE".into()],
+            ..paths
+        };
+        assert!(allow(with_text).pass_path(b"vendor/x.py"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use crate::finding::RuleMeta;
 use crate::validate::Check;
 
-pub(crate) use gates::View;
+pub(crate) use gates::{PathView, View};
 pub use load::load_rules;
 pub(crate) use load::{compile_translation, load_rule_texts, read_rule_files};
 pub(crate) use sample::sample;

@@ -21,7 +21,7 @@ use super::suppress::marker_on_line;
 use crate::finding::{Finding, Origin, Secret, Suppression, Validation};
 use crate::matcher::{has_boundaries, Found, RuleMatcher};
 use crate::prefilter::Prefilter;
-use crate::rules::{RuleSet, View, MAX_WINDOW};
+use crate::rules::{PathView, RuleSet, View, MAX_WINDOW};
 use crate::validate::{validate, Verdict};
 
 /// Bytes scanned at once from a streamed input.
@@ -229,7 +229,11 @@ impl Scanner {
                     haystack,
                     secret: found.secret,
                     whole: found.whole,
-                    path: path.get_or_init(|| origin.and_then(origin_path)).as_deref(),
+                    path: match (origin, path.get_or_init(|| origin.and_then(origin_path))) {
+                        (_, Some(p)) => PathView::Known(p),
+                        (Some(Origin::Blob { path: None, .. }), None) => PathView::Later,
+                        _ => PathView::Absent,
+                    },
                 };
                 if !rule.gates.pass(&view) {
                     verdict.validation = Validation::StructureInvalid;

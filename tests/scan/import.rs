@@ -356,3 +356,49 @@ fn configs_that_cannot_load_are_errors() {
         "{out}"
     );
 }
+
+/// In a history scan a blob's paths are known only after the scan: path conditions and path
+/// allow lists of an imported config still decide, once they are.
+#[test]
+fn path_conditions_hold_in_history() {
+    let sb = Sandbox::repo();
+    let config = sb.outside("gitleaks.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let mut rng = Rng::new(12);
+    let acme = format!(
+        "acme_{}",
+        rng.pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 24)
+    );
+    let envkey = rng.pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 16);
+    let other = rng.pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 16);
+    sb.write("deploy/.env", format!("ENVKEY={envkey}\n"));
+    sb.write("src/settings.py", format!("ENVKEY={other}\n"));
+    sb.write("fixtures/keys.py", format!("A = \"{acme}\"\n"));
+    sb.commit("add files");
+    let out = sb.run(&[
+        "scan",
+        "--git",
+        "--format",
+        "json",
+        "--no-builtin-rules",
+        "--rules",
+        s(&config),
+        ".",
+    ]);
+    out.expect_code(1);
+    let got: Vec<(String, String)> = out
+        .findings()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("only-in-env".to_string(), "deploy/.env".to_string())],
+        "{out}"
+    );
+}
