@@ -141,13 +141,20 @@ pub(super) fn history(
         .filter(|(_, k, _)| *k == gix::object::Kind::Commit)
         .map(|(id, _, _)| *id)
         .collect();
+    // Sorted and unique, as `kinds` is.
+    let tree_ids: Vec<ObjectId> = kinds
+        .iter()
+        .filter(|(_, k, _)| *k == gix::object::Kind::Tree)
+        .map(|(id, _, _)| *id)
+        .collect();
     drop(kinds);
     let found = Found {
         blobs: blob_findings,
         messages,
     };
-    let mut findings =
-        provenance::attribute(&repo, &pool, &sync, &commits, found, stash, scanner, tally);
+    let mut findings = provenance::attribute(
+        &repo, &pool, &sync, &commits, tree_ids, found, stash, scanner, tally,
+    );
     // Rules with path conditions (imported configs) could not apply them to a blob before
     // its paths were known; now they are.
     let rules = scanner.rules();

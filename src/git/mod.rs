@@ -23,6 +23,7 @@ mod lines;
 mod provenance;
 mod range;
 mod staged;
+mod trees;
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};

@@ -5,15 +5,14 @@
 //! carrying it at its path (reachable commits first) and merged across the blobs of that path.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use gix::bstr::{BString, ByteSlice};
-use gix::objs::tree::EntryKind;
-use gix::objs::{CommitRef, TreeRefIter};
+use gix::objs::CommitRef;
 use gix::ObjectId;
 use rayon::prelude::*;
 
+use super::trees::TreeIndex;
 use super::{contained, object_error, thread_repo};
 use crate::finding::{format_unix_utc, CommitMeta, Finding, Fingerprint, Origin, Provenance};
 use crate::scan::{Redactor, Scanner, Tally};
@@ -52,6 +51,7 @@ pub(super) fn attribute(
     pool: &rayon::ThreadPool,
     sync: &gix::ThreadSafeRepository,
     commits: &[ObjectId],
+    tree_ids: Vec<ObjectId>,
     found: Found,
     stash: bool,
     scanner: &Scanner,
@@ -82,12 +82,18 @@ pub(super) fn attribute(
         nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     let (reachable, ref_targets) = reachable_commits(repo, &nodes, &index, stash, tally);
     let interesting: HashSet<ObjectId> = blob_findings.iter().map(|(id, _)| *id).collect();
-    let mut walker = TreeWalker::new(repo, interesting);
+    let mut trees = TreeIndex::build(
+        repo,
+        tree_ids,
+        &interesting,
+        pool.current_num_threads(),
+        tally,
+    );
     // (blob, path) -> occurrences: earliest commit (reachable ones first) and count.
     let mut occ: HashMap<(ObjectId, BString), Occurrence> = HashMap::new();
     let order = generations(&nodes, &index);
     for (i, node) in nodes.iter().enumerate() {
-        let hits = walker.hits(node.tree, tally);
+        let hits = trees.hits(node.tree);
         let is_reachable = reachable[i];
         for (blob, path) in hits.iter() {
             let o = occ.entry((*blob, path.clone())).or_default();
@@ -364,81 +370,4 @@ fn commit_meta(repo: &gix::Repository, id: ObjectId, scanner: &Scanner) -> Commi
         },
         |d| d.meta,
     )
-}
-
-type Hits = Arc<Vec<(ObjectId, BString)>>;
-
-/// Finds where interesting blobs sit in trees, decoding each unique tree at most once.
-struct TreeWalker<'r> {
-    repo: &'r gix::Repository,
-    interesting: HashSet<ObjectId>,
-    /// Trees holding interesting blobs, with their paths relative to the tree.
-    memo: HashMap<ObjectId, Hits>,
-    /// Trees known to hold none: the common case, kept as cheap as a set of ids.
-    clean: HashSet<ObjectId>,
-    empty: Hits,
-}
-
-impl<'r> TreeWalker<'r> {
-    fn new(repo: &'r gix::Repository, interesting: HashSet<ObjectId>) -> Self {
-        TreeWalker {
-            repo,
-            interesting,
-            memo: HashMap::new(),
-            clean: HashSet::new(),
-            empty: Arc::new(Vec::new()),
-        }
-    }
-
-    fn hits(&mut self, tree: ObjectId, tally: &Tally) -> Hits {
-        if self.clean.contains(&tree) {
-            return self.empty.clone();
-        }
-        if let Some(h) = self.memo.get(&tree) {
-            return h.clone();
-        }
-        let data = match contained(|| self.repo.find_object(tree)) {
-            Ok(o) => o.detach().data,
-            Err(e) => {
-                object_error(tally, tree, format!("cannot read tree: {e}"));
-                self.clean.insert(tree);
-                return self.empty.clone();
-            }
-        };
-        let mut out: Vec<(ObjectId, BString)> = Vec::new();
-        for entry in TreeRefIter::from_bytes(&data) {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    object_error(tally, tree, format!("corrupt tree: {e}"));
-                    break;
-                }
-            };
-            match entry.mode.kind() {
-                EntryKind::Tree => {
-                    let sub = self.hits(entry.oid.to_owned(), tally);
-                    for (blob, path) in sub.iter() {
-                        let mut p = BString::from(entry.filename.to_vec());
-                        p.push(b'/');
-                        p.extend_from_slice(path);
-                        out.push((*blob, p));
-                    }
-                }
-                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    if self.interesting.contains(entry.oid) {
-                        out.push((entry.oid.to_owned(), entry.filename.to_owned()));
-                    }
-                }
-                EntryKind::Commit => {} // submodules are not entered
-            }
-        }
-        if out.is_empty() {
-            self.clean.insert(tree);
-            self.empty.clone()
-        } else {
-            let h = Arc::new(out);
-            self.memo.insert(tree, h.clone());
-            h
-        }
-    }
 }
