@@ -125,7 +125,7 @@ fn no_output_holds_any_part_of_any_secret() {
 
         let mut outputs = Vec::new();
         for mode in [vec!["scan", "."], vec!["scan", "--git"]] {
-            for format in ["text", "json", "jsonl", "sarif"] {
+            for format in ["text", "json", "jsonl", "sarif", "csv"] {
                 let mut args = mode.clone();
                 args.extend(["--format", format, "--show-invalid", "--color", "always"]);
                 let run = sb.run(&args);

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::cli::{OutputArgs, VerifyArgs};
 use crate::config::{format, local_settings, verify_config};
 use crate::finding::{Finding, Secret, Status, Verification};
+use crate::report::csv::cell;
 use crate::report::escape::terminal;
 use crate::report::Format;
 use crate::rules::load_rules;
@@ -88,6 +89,21 @@ pub(super) fn run(
         Format::Json | Format::Sarif => {
             let doc = serde_json::json!({"version": 1, "results": rows});
             println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Csv => {
+            print!("rule,secret,fingerprint,status,reason\r\n");
+            for r in &rows {
+                let field = |v: &serde_json::Value| cell(v.as_str().unwrap_or(""));
+                let v = &r["verification"];
+                print!(
+                    "{},{},{},{},{}\r\n",
+                    field(&r["rule"]),
+                    field(&r["secret"]),
+                    field(&r["fingerprint"]),
+                    field(&v["status"]),
+                    field(&v["reason"])
+                );
+            }
         }
     }
     Ok(if live {

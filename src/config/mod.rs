@@ -730,6 +730,7 @@ pub(crate) fn format(f: cli::Format) -> Format {
         cli::Format::Json => Format::Json,
         cli::Format::Jsonl => Format::Jsonl,
         cli::Format::Sarif => Format::Sarif,
+        cli::Format::Csv => Format::Csv,
     }
 }
 

@@ -2,6 +2,7 @@
 //! when a report is written (findings are few, and sorting them makes output stable across runs
 //! and thread counts). Every format redacts secrets unless `show_secrets`.
 
+pub(crate) mod csv;
 pub(crate) mod escape;
 pub(crate) mod json;
 pub(crate) mod sarif;
@@ -19,10 +20,17 @@ pub(crate) enum Format {
     Json,
     Jsonl,
     Sarif,
+    Csv,
 }
 
 impl Format {
-    pub(crate) const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Jsonl, Format::Sarif];
+    pub(crate) const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Jsonl,
+        Format::Sarif,
+        Format::Csv,
+    ];
 
     /// The name used on the command line and in `.patrol.toml`.
     pub(crate) fn name(self) -> &'static str {
@@ -31,6 +39,7 @@ impl Format {
             Format::Json => "json",
             Format::Jsonl => "jsonl",
             Format::Sarif => "sarif",
+            Format::Csv => "csv",
         }
     }
 
@@ -61,6 +70,7 @@ pub(crate) fn write_report(
         Format::Json => json::write_document(out, outcome, cfg),
         Format::Jsonl => json::write_lines(out, outcome, cfg),
         Format::Sarif => sarif::write(out, outcome, cfg),
+        Format::Csv => csv::write(out, outcome, cfg),
     }
 }
 

@@ -240,7 +240,7 @@ fn a_token_in_a_commit_summary_is_redacted_wherever_the_summary_is_shown() {
     let (in_file, in_summary) = (token("ghp", 900), token("gho", 901));
     r.write("a.env", format!("T={in_file}\n"));
     r.commit(&format!("rotate: old was {in_summary}"));
-    for format in ["json", "jsonl", "text", "sarif"] {
+    for format in ["json", "jsonl", "text", "sarif", "csv"] {
         let run = r.run(&["scan", "--git", "--format", format]);
         run.expect_code(1);
         for t in [&in_file, &in_summary] {

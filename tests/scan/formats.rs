@@ -1,4 +1,4 @@
-//! Report formats: text, json, jsonl.
+//! Report formats: text, json, jsonl, csv.
 
 use serde_json::Value;
 
@@ -141,4 +141,40 @@ fn output_flag_writes_report_to_file() {
     let out = sb.run(&["scan", "-o", "/nonexistent-dir/x/report.txt", "a.env"]);
     out.expect_code(2);
     assert!(out.stderr.contains("cannot create report file"), "{out}");
+}
+
+/// CSV for spreadsheets: a header, one row per finding, RFC 4180 quoting, and no cell a
+/// spreadsheet would run as a formula — file names and commit summaries come from the
+/// repository, and `=HYPERLINK(…)` in one must stay text.
+#[test]
+fn csv_rows_are_quoted_and_never_formulas() {
+    let r = Sandbox::repo();
+    let (a, b) = (token("ghp", 950), token("gho", 951));
+    r.write("=HYPERLINK(\"x\",\"a,b\").env", format!("T={a}\n"));
+    r.write("plain.env", format!("T={b}\n"));
+    r.commit("=cmd|' /C calc'!A0");
+    let run = r.run(&["scan", "--git", "--format", "csv"]);
+    run.expect_code(1);
+    let out = &run.stdout;
+    assert!(
+        !out.contains(a.as_str()) && !out.contains(b.as_str()),
+        "{run}"
+    );
+    let lines: Vec<&str> = out.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "{run}");
+    assert!(
+        lines[0].starts_with("path,line,column,rule,"),
+        "{}",
+        lines[0]
+    );
+    let hostile = lines.iter().find(|l| l.contains("HYPERLINK")).unwrap();
+    assert!(
+        hostile.starts_with("\"'=HYPERLINK(\"\"x\"\",\"\"a,b\"\").env\","),
+        "{hostile}"
+    );
+    // The summary cell is neutralised too, in both rows.
+    for row in &lines[1..] {
+        assert!(row.contains(",'=cmd|' /C calc'!A0,"), "{row}");
+        assert!(!row.contains(",=cmd"), "{row}");
+    }
 }

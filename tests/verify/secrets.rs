@@ -19,7 +19,7 @@ fn tokens_never_appear_in_any_output_without_show_secrets() {
     let server = Server::start(|r| live_for(r).into());
     let url = server.url();
 
-    for format in ["text", "json", "jsonl", "sarif"] {
+    for format in ["text", "json", "jsonl", "sarif", "csv"] {
         let run = sb.run(&[
             "scan",
             &file,
