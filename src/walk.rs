@@ -11,7 +11,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::finding::Origin;
 use crate::read::{open, NotRead};
-use crate::scan::{Outcome, Scanner, SkipReason, Suppressor, Tally};
+use crate::scan::{Outcome, Progress, Scanner, SkipReason, Suppressor, Tally};
 
 /// One input of a file scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,9 +58,15 @@ fn scan_file(t: &Tally, path: &Path, cfg: &WalkOptions, scanner: &Scanner, buf: 
 
 /// Scans every input. Explicitly named files are scanned whatever the ignore files say (and a
 /// named symlink is followed); directories are walked.
-pub(crate) fn scan_inputs(inputs: &[Input], cfg: &WalkOptions, scanner: &Scanner) -> Outcome {
+/// `progress` receives the counts as the scan goes.
+pub(crate) fn scan_inputs(
+    inputs: &[Input],
+    cfg: &WalkOptions,
+    scanner: &Scanner,
+    progress: Arc<Progress>,
+) -> Outcome {
     let started = Instant::now();
-    let c = Tally::default();
+    let c = Tally::watched(progress);
     let mut dirs = Vec::new();
     let mut buf = Vec::new();
     for input in inputs {

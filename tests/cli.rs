@@ -2,6 +2,8 @@
 //! spellings people write for paths work, quiet and machine formats print only the report and
 //! errors, and help tells every exit code.
 
+use std::time::Duration;
+
 use crate::util::*;
 
 #[test]
@@ -219,4 +221,60 @@ fn pre_push_mode_scans_the_pushed_range_or_the_whole_history() {
     let run = pre_push(Some(&pushed), None);
     run.expect_code(2);
     assert!(run.stderr.contains("PRE_COMMIT_TO_REF"), "{run}");
+}
+
+/// `patrol ARGS` run by `script(1)` under a pseudo-terminal (stdout and stderr both on it),
+/// with the progress line allowed at once; what the terminal received.
+fn on_a_terminal(r: &Sandbox, args: &str) -> String {
+    let typescript = r.outside("typescript");
+    let mut cmd = r.command_at("script", r.root());
+    cmd.env("PATROL_DEBUG_PROGRESS_DELAY_MS", "0")
+        .env("TERM", "xterm")
+        .env("COLUMNS", "120")
+        .args(["-qec", &format!("{PATROL} {args}"), s(&typescript)]);
+    let run = run_command(cmd, None, Duration::from_secs(60));
+    assert_eq!(run.code, 1, "{run}");
+    std::fs::read_to_string(&typescript).unwrap()
+}
+
+/// A long scan on a terminal shows a live progress line on stderr (inputs of the total,
+/// bytes, rate, ETA), cleared before the report; never with --quiet, a machine format, or
+/// when stderr is not a terminal.
+#[test]
+fn progress_line_only_where_someone_watches() {
+    let r = Sandbox::repo();
+    let mut rng = Rng::new(77);
+    for i in 0..40 {
+        r.write(&format!("f{i}.txt"), rng.alnum(20_000));
+        r.commit(&format!("c{i}"));
+    }
+    r.write("a.env", format!("T={}\n", token("ghp", 78)));
+    r.commit("token");
+    let shown = on_a_terminal(&r, "scan --git");
+    assert!(shown.contains(" objects · "), "{shown:?}");
+    assert!(shown.contains(" of "), "the total is known: {shown:?}");
+    assert!(shown.contains("ETA"), "{shown:?}");
+    // Cleared (erase-line) before the report, which follows in full.
+    let report = shown.rfind("a.env").unwrap();
+    let last_line = shown.rfind(" objects · ").unwrap();
+    assert!(last_line < report, "{shown:?}");
+    assert!(shown[last_line..report].contains("\u{1b}[2K"), "{shown:?}");
+    // Files: no total, a count and bytes.
+    let tree = on_a_terminal(&r, "scan .");
+    assert!(tree.contains(" files · "), "{tree:?}");
+
+    for quiet in [
+        "scan --git -q",
+        "scan --git --format json",
+        "scan --git --format sarif",
+    ] {
+        let out = on_a_terminal(&r, quiet);
+        assert!(!out.contains(" objects · "), "{quiet}: {out:?}");
+    }
+    let piped = r.command(&["scan", "--git"]);
+    let mut piped = piped;
+    piped.env("PATROL_DEBUG_PROGRESS_DELAY_MS", "0");
+    let run = run_command(piped, None, Duration::from_secs(60));
+    assert_eq!(run.code, 1, "{run}");
+    assert!(!run.stderr.contains(" objects · "), "{run}");
 }

@@ -16,7 +16,7 @@ use crate::scan::ExitStatus;
 pub(super) fn run(args: BaselineArgs) -> Result<ExitStatus> {
     let file = args.file;
     let mut cfg = ScanConfig::from_args(args.scan, false)?;
-    let (scanner, mut outcome) = super::scan::scan(&mut cfg)?;
+    let (scanner, mut outcome) = super::scan::scan(&mut cfg, false)?;
     // The file is committed and its paths shown: a path holding a secret is redacted there too
     // (entries match by fingerprint and rule, never by path).
     super::scan::redact(&scanner, &mut outcome);

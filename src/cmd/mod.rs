@@ -3,6 +3,7 @@
 
 mod baseline;
 mod hook;
+mod progress;
 mod revoke;
 mod rules;
 mod scan;

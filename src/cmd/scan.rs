@@ -2,22 +2,29 @@
 //! stage, optional liveness checks, redaction and the report.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
 use super::hook::BLOCKED_HELP;
+use super::progress::Display;
 use crate::cli::ScanArgs;
 use crate::config::ScanConfig;
 use crate::git::{scan_git, GitMode};
 use crate::report::{write_errors, write_report, write_summary, Format};
-use crate::scan::{ExitStatus, Outcome, Redactor, Scanner};
+use crate::scan::{ExitStatus, Outcome, Progress, Redactor, Scanner};
 use crate::verify::{self, VerifyConfig};
 use crate::walk::scan_inputs;
 
 pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
     let mut cfg = ScanConfig::from_args(args, true)?;
-    let (scanner, mut outcome) = scan(&mut cfg)?;
+    // A live progress line only where a person watches: a terminal, text, not --quiet.
+    let watched = !cfg.report.quiet
+        && cfg.report.format == Format::Text
+        && io::stderr().is_terminal()
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+    let (scanner, mut outcome) = scan(&mut cfg, watched)?;
     outcome.notices = std::mem::take(&mut cfg.notices);
     if let Some(v) = &cfg.verify {
         attach_verifications(&mut outcome, v);
@@ -56,23 +63,38 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitStatus> {
 }
 
 /// Scans as configured and applies the suppression stage. Returns the scanner too: what
-/// reports show is redacted with it.
-pub(super) fn scan(cfg: &mut ScanConfig) -> Result<(Scanner, Outcome)> {
+/// reports show is redacted with it. With `watched`, a progress line is drawn on stderr while
+/// the scan runs (and cleared before anything else is written).
+pub(super) fn scan(cfg: &mut ScanConfig, watched: bool) -> Result<(Scanner, Outcome)> {
     let rules = std::mem::take(&mut cfg.rules);
     let metas = rules.metas();
     let scanner = Scanner::new(rules, cfg.options);
+    let progress = Arc::new(Progress::default());
+    let display = watched.then(|| Display::start(progress.clone()));
     let from_git = match &cfg.git {
-        Some(git) => scan_git(git, &scanner)?,
-        None => None,
+        Some(git) => scan_git(git, &scanner, progress.clone()),
+        None => Ok(None),
+    };
+    let from_git = match from_git {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(d) = display {
+                d.stop();
+            }
+            return Err(e);
+        }
     };
     let mut outcome = match from_git {
         Some(outcome) => outcome,
         None => {
             // No git scan, or `--pre-commit` with nothing staged: the files themselves.
             cfg.git = None;
-            scan_inputs(&cfg.inputs, &cfg.walk, &scanner)
+            scan_inputs(&cfg.inputs, &cfg.walk, &scanner, progress)
         }
     };
+    if let Some(d) = display {
+        d.stop();
+    }
     cfg.suppress.apply(&mut outcome);
     outcome.rules = metas;
     Ok((scanner, outcome))

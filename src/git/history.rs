@@ -62,6 +62,13 @@ pub(super) fn history(
     });
     drop(ids);
 
+    // What will be scanned: every blob, commit and tag (their messages), for the progress line.
+    let (inputs, input_bytes) = kinds
+        .iter()
+        .filter(|(_, k, _)| *k != gix::object::Kind::Tree)
+        .fold((0u64, 0u64), |(n, b), (_, _, size)| (n + 1, b + size));
+    tally.progress().expect(inputs, input_bytes, "objects");
+
     // Blobs: scanned once each, in parallel.
     let blob_findings: Vec<(ObjectId, Vec<Finding>)> = pool.install(|| {
         kinds

@@ -27,13 +27,14 @@ mod trees;
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use gix::bstr::BStr;
 use gix::ObjectId;
 
-use crate::scan::{Outcome, Scanner, SkipReason, Tally};
+use crate::scan::{Outcome, Progress, Scanner, SkipReason, Tally};
 
 pub(crate) use files::CommitFiles;
 
@@ -74,11 +75,16 @@ pub(crate) struct GitConfig {
 /// Runs the configured git scan. Errors here are fatal (not a repository, a bad revision);
 /// problems with single objects are recorded in the outcome and the scan goes on. `None`:
 /// `PreCommit` found nothing staged, and the files are the caller's to scan.
-pub(crate) fn scan_git(cfg: &GitConfig, scanner: &Scanner) -> Result<Option<Outcome>> {
+/// `progress` receives the counts as the scan goes.
+pub(crate) fn scan_git(
+    cfg: &GitConfig,
+    scanner: &Scanner,
+    progress: Arc<Progress>,
+) -> Result<Option<Outcome>> {
     let started = Instant::now();
     let repo = gix::discover(&cfg.repo)
         .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
-    let tally = Tally::default();
+    let tally = Tally::watched(progress);
     let mut commits = None;
     match &cfg.mode {
         GitMode::History { stash } => history::history(repo, *stash, cfg, scanner, &tally)?,

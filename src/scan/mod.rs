@@ -9,9 +9,11 @@
 //!   lists, the baseline ([`Suppressor`]).
 //! - [`redact`]: redaction in one place ([`Redactor`]).
 //! - [`examples`]: rules checked against their own examples through this pipeline.
+//! - [`progress`]: how far a running scan has got, for a display on another thread.
 
 mod examples;
 mod outcome;
+pub mod progress;
 mod redact;
 mod scanner;
 mod suppress;
@@ -22,5 +24,6 @@ pub use scanner::{ScanOptions, ScanResult, Scanner};
 
 pub(crate) use examples::{check_examples, make_examples};
 pub(crate) use outcome::{contain, Outcome, SkipReason, Tally};
+pub use progress::{Progress, Snapshot};
 pub(crate) use redact::{redact_message, Redactor};
 pub(crate) use suppress::{PathFilter, Suppressor};

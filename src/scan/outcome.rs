@@ -5,10 +5,11 @@
 
 use std::fmt;
 use std::os::unix::fs::FileTypeExt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::progress::Progress;
 use super::scanner::Scanner;
 use crate::baseline::Entry;
 use crate::finding::{Finding, Origin, RuleMeta, Status};
@@ -228,8 +229,8 @@ fn key(f: &Finding) -> (&Origin, u64, &str) {
 /// and lists are behind mutexes taken only when there is something to add (findings are rare).
 #[derive(Default)]
 pub(crate) struct Tally {
-    files: AtomicU64,
-    bytes: AtomicU64,
+    /// Inputs and bytes scanned (and the totals, where known), readable while the scan runs.
+    counts: Arc<Progress>,
     invalid: AtomicUsize,
     lfs_pointers: AtomicUsize,
     findings: Mutex<Vec<Finding>>,
@@ -239,6 +240,19 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// A tally whose counters `progress` shares with a display.
+    pub(crate) fn watched(progress: Arc<Progress>) -> Tally {
+        Tally {
+            counts: progress,
+            ..Tally::default()
+        }
+    }
+
+    /// The counters, for a mode that knows its totals in advance.
+    pub(crate) fn progress(&self) -> &Progress {
+        &self.counts
+    }
+
     /// Scans one input, counts it, and returns its findings (the caller decides where they go:
     /// [`Tally::keep`], or a git mode's attribution first).
     pub(crate) fn scan(&self, scanner: &Scanner, bytes: &[u8], origin: &Origin) -> Vec<Finding> {
@@ -285,8 +299,8 @@ impl Tally {
     }
 
     fn counted(&self, r: super::ScanResult, bytes: u64) -> Vec<Finding> {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.counts.done.fetch_add(1, Ordering::Relaxed);
+        self.counts.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.invalid.fetch_add(r.invalid, Ordering::Relaxed);
         if !r.suppressed.is_empty() {
             self.suppressed.lock().unwrap().extend(r.suppressed);
@@ -319,8 +333,8 @@ impl Tally {
     pub(crate) fn into_outcome(self, elapsed: Duration) -> Outcome {
         let mut outcome = Outcome {
             findings: self.findings.into_inner().unwrap(),
-            files: self.files.into_inner(),
-            bytes: self.bytes.into_inner(),
+            files: self.counts.done.load(Ordering::Relaxed),
+            bytes: self.counts.bytes.load(Ordering::Relaxed),
             invalid: self.invalid.into_inner(),
             suppressed: self.suppressed.into_inner().unwrap(),
             skipped: self.skipped.into_inner().unwrap(),
