@@ -249,8 +249,8 @@ pub struct Provenance {
     pub commit: Option<CommitMeta>,
     /// Number of commits whose tree carries this secret at this path.
     pub commits: usize,
-    /// Number of other paths at which the same blob appears.
-    pub other_paths: usize,
+    /// The other paths at which the same blob appears, sorted.
+    pub other_paths: Vec<String>,
     /// No ref reaches the object: only the reflog, or nothing, keeps it alive. Such objects
     /// leak whenever the repository directory is copied or archived.
     pub unreachable: bool,

@@ -133,7 +133,21 @@ pub(super) fn attribute(
             for f in &found {
                 let key = (f.fingerprint.clone(), path.clone());
                 match merged.get_mut(&key) {
-                    Some((_, acc)) => acc.merge(o),
+                    Some((kept, acc)) => {
+                        // The finding shown is the one in the blob its introducing commit
+                        // holds: when this blob's occurrence is earlier, it takes the place
+                        // (blob, line, context) of the one kept so far.
+                        if o.rank() < acc.rank() {
+                            let mut f = f.clone();
+                            f.origin = Origin::Blob {
+                                id: blob.to_string(),
+                                path: Some(path.clone()),
+                            };
+                            f.provenance = kept.provenance.take();
+                            *kept = f;
+                        }
+                        acc.merge(o);
+                    }
                     None => {
                         let mut f = f.clone();
                         f.origin = Origin::Blob {
@@ -141,7 +155,15 @@ pub(super) fn attribute(
                             path: Some(path.clone()),
                         };
                         f.provenance = Some(Provenance {
-                            other_paths: paths.len() - 1,
+                            other_paths: {
+                                let mut other: Vec<String> = paths
+                                    .iter()
+                                    .map(|(p, _)| p.to_str_lossy().into_owned())
+                                    .filter(|p| *p != path)
+                                    .collect();
+                                other.sort();
+                                other
+                            },
                             ..Provenance::default()
                         });
                         merged.insert(key, (f, (*o).clone()));
@@ -164,7 +186,7 @@ pub(super) fn attribute(
         f.provenance = Some(Provenance {
             commit: i.map(&mut meta),
             commits: 1,
-            other_paths: 0,
+            other_paths: Vec::new(),
             // An annotated tag is reachable if a ref names it.
             unreachable: i.map_or(!ref_targets.contains(&id), |i| !reachable[i]),
         });
@@ -253,14 +275,20 @@ impl Occurrence {
         self.unreachable_commits += other.unreachable_commits;
     }
 
+    /// Orders occurrences by their earliest commit: reachable ones first, then by age.
+    fn rank(&self) -> (bool, Age, usize) {
+        match (self.first_reachable, self.first_unreachable) {
+            (Some((age, i)), _) => (false, age, i),
+            (None, Some((age, i))) => (true, age, i),
+            (None, None) => unreachable!("an occurrence has at least one commit"),
+        }
+    }
+
     /// The commit to attribute to, and whether it is unreachable (only when no reachable
     /// commit carries the blob).
     fn earliest(&self) -> (usize, bool) {
-        match (self.first_reachable, self.first_unreachable) {
-            (Some((_, i)), _) => (i, false),
-            (None, Some((_, i))) => (i, true),
-            (None, None) => unreachable!("an occurrence has at least one commit"),
-        }
+        let (unreachable, _, i) = self.rank();
+        (i, unreachable)
     }
 }
 

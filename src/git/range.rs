@@ -247,7 +247,7 @@ fn record(
     f.provenance = Some(Provenance {
         commit: Some(meta.clone()),
         commits: 1,
-        other_paths: 0,
+        other_paths: Vec::new(),
         unreachable: false,
     });
     findings.insert(key, f);

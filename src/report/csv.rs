@@ -13,7 +13,7 @@ use crate::finding::{Finding, Origin};
 use crate::scan::Outcome;
 
 /// The header row; one column per field, stable (new columns are only ever appended).
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 18] = [
     "path",
     "line",
     "column",
@@ -31,6 +31,7 @@ const COLUMNS: [&str; 17] = [
     "other_paths",
     "unreachable",
     "blob",
+    "other_path_list",
 ];
 
 /// A field as a CSV cell: neutralised against formulas, quoted when it must be.
@@ -72,9 +73,10 @@ fn row(f: &Finding, show_secrets: bool) -> Vec<String> {
         opt(c.map(|c| c.date.clone())),
         opt(c.map(|c| c.summary.clone())),
         opt(p.map(|p| p.commits.to_string())),
-        opt(p.map(|p| p.other_paths.to_string())),
+        opt(p.map(|p| p.other_paths.len().to_string())),
         opt(p.map(|p| p.unreachable.to_string())),
         blob,
+        opt(p.map(|p| p.other_paths.join("; "))),
     ]
 }
 

@@ -37,6 +37,9 @@ struct FindingJson<'a> {
     offset: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     other_paths: Option<usize>,
+    /// The other paths themselves (`other_paths` stays their count, as it always was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_path_list: Option<&'a [String]>,
     path: String,
     redacted: bool,
     rule: &'a str,
@@ -102,7 +105,8 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         line: f.line,
         message_of,
         offset: f.offset,
-        other_paths: p.map(|p| p.other_paths),
+        other_paths: p.map(|p| p.other_paths.len()),
+        other_path_list: p.map(|p| p.other_paths.as_slice()),
         path: f.origin.display_path(),
         redacted: !show_secrets,
         rule: &f.rule,
@@ -133,6 +137,7 @@ fn summary_value(o: &Outcome) -> Value {
         "bytes": o.bytes,
         "elapsed_ms": o.elapsed.as_millis() as u64,
         "findings": o.findings.len(),
+        "distinct_secrets": o.distinct_secrets(),
         "invalid_hidden": o.invalid,
         "suppressed": o.suppressed_by("inline-marker"),
         "skipped": skipped,

@@ -123,6 +123,13 @@ pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Resul
         outcome.findings.len(),
         plural(outcome.findings.len() as u64, "finding", "findings"),
     );
+    let distinct = outcome.distinct_secrets();
+    if distinct < outcome.findings.len() {
+        line += &format!(
+            " of {distinct} distinct {}",
+            plural(distinct as u64, "secret", "secrets")
+        );
+    }
     if outcome.invalid > 0 {
         line += &format!(
             "; {} checksum/structure-invalid {} not shown (--show-invalid)",

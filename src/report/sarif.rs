@@ -389,7 +389,7 @@ fn result<'a>(
             .collect(),
         fingerprint: f.fingerprint.as_str(),
         message_of,
-        other_paths: p.map(|p| p.other_paths),
+        other_paths: p.map(|p| p.other_paths.len()),
         secret: show_secrets.then(|| f.secret.shown(true)),
         unreachable: p.map(|p| p.unreachable),
         validation: f.validation.as_str(),

@@ -251,9 +251,16 @@ fn provenance_line(f: &Finding) -> Option<String> {
     if p.commits > 1 {
         parts.push(format!("present in {} commits", p.commits));
     }
-    if p.other_paths > 0 {
-        let paths = if p.other_paths == 1 { "path" } else { "paths" };
-        parts.push(format!("same blob at {} other {paths}", p.other_paths));
+    if !p.other_paths.is_empty() {
+        // A few by name (escaped: paths come from the repository), then a count.
+        let shown: Vec<&str> = p.other_paths.iter().take(3).map(String::as_str).collect();
+        let more = p.other_paths.len() - shown.len();
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        parts.push(format!("same blob also at {}{tail}", shown.join(", ")));
     }
     if p.unreachable {
         parts.push("UNREACHABLE: no ref reaches it (reflog or dangling object)".into());
@@ -360,7 +367,7 @@ mod tests {
         a.provenance = Some(Provenance {
             commit: Some(commit.clone()),
             commits: 3,
-            other_paths: 1,
+            other_paths: vec!["lib/app.cfg".into()],
             unreachable: false,
         });
         let mut other = finding("github.oauth", "OAuth", blob("2"), 1, TOKEN_B);
@@ -371,7 +378,7 @@ mod tests {
         other.provenance = Some(Provenance {
             commit: Some(commit),
             commits: 1,
-            other_paths: 0,
+            other_paths: Vec::new(),
             unreachable: true,
         });
         let mut b = finding("github.pat.classic", "Classic", blob("3"), 2, TOKEN_B);
@@ -384,7 +391,7 @@ mod tests {
         d.provenance = Some(Provenance {
             commit: None,
             commits: 0,
-            other_paths: 0,
+            other_paths: Vec::new(),
             unreachable: true,
         });
         let outcome = Outcome {
@@ -396,7 +403,7 @@ app.cfg
   12:7  Classic [github.pat.classic]  ghp_AAAA…  (checksum-valid)
         │ TOKEN=ghp_AAAA…
         blob 111111111111 introduced in cccccccccccc by Ada <ada@example.com> on \
-2025-01-02T03:04:05Z: add key; present in 3 commits; same blob at 1 other path
+2025-01-02T03:04:05Z: add key; present in 3 commits; same blob also at lib/app.cfg
   2:7   Classic [github.pat.classic]  ghp_BBBB…  (checksum-valid)
         │ TOKEN=ghp_BBBB…
         blob 333333333333

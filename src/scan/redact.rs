@@ -183,6 +183,9 @@ impl<'s> Redactor<'s> {
                 self.redact_in_place(&mut c.author);
                 self.redact_in_place(&mut c.summary);
             }
+            for path in &mut p.other_paths {
+                self.redact_in_place(path);
+            }
         }
         if let Some(v) = f.verification.as_mut() {
             for s in [&mut v.reason, &mut v.login, &mut v.sso, &mut v.expires_at]

@@ -127,6 +127,9 @@ fn history_token_kept_over_fifty_commits_is_one_finding() {
         assert_eq!(f["commit"]["summary"], "commit 1", "{f:#}");
         assert_eq!(f["unreachable"], false, "{f:#}");
         assert_eq!(f["other_paths"], 0, "{f:#}");
+        // What a finding names agrees: its blob is the one its introducing commit holds
+        // (rolling.env had 50 blobs, all holding the token).
+        assert_eq!(f["blob"], r.rev(&format!("{first}:{path}")), "{f:#}");
     }
 }
 
@@ -145,16 +148,17 @@ fn history_same_blob_at_two_paths_is_reported_per_path() {
     run.expect_code(1);
     let findings = run.findings();
     assert_eq!(findings.len(), 2, "{run}");
-    let mut paths: Vec<&str> = findings
+    // Ordered by path; each names the other.
+    let paths: Vec<&str> = findings
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
-    paths.sort();
     assert_eq!(paths, ["a/creds.yml", "b/creds-copy.yml"]);
-    for f in &findings {
+    for (f, other) in findings.iter().zip(["b/creds-copy.yml", "a/creds.yml"]) {
         assert_token_finding(f, &t, f["path"].as_str().unwrap(), 2, 6);
         assert_eq!(f["blob"], blob);
         assert_eq!(f["other_paths"], 1);
+        assert_eq!(f["other_path_list"], json!([other]), "{f:#}");
         assert_eq!(f["commits"], 1);
         assert_eq!(f["commit"]["id"], c1);
         assert_eq!(f["unreachable"], false);
