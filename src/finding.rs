@@ -254,6 +254,13 @@ pub struct Provenance {
     /// No ref reaches the object: only the reflog, or nothing, keeps it alive. Such objects
     /// leak whenever the repository directory is copied or archived.
     pub unreachable: bool,
+    /// Whether the secret is still at this path in HEAD's commit (`None`: not known, e.g. a
+    /// repository without HEAD, or a finding in a message).
+    pub present_at_head: Option<bool>,
+    /// The first commit of HEAD's first-parent history whose tree no longer holds the secret
+    /// at this path, after one that did (`None` while it is present, or if HEAD's history
+    /// never held it there).
+    pub removed_in: Option<CommitMeta>,
 }
 
 /// The commit facts a history finding reports.

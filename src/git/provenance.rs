@@ -82,6 +82,10 @@ pub(super) fn attribute(
         nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     let (reachable, ref_targets) = reachable_commits(repo, &nodes, &index, stash, tally);
     let interesting: HashSet<ObjectId> = blob_findings.iter().map(|(id, _)| *id).collect();
+    let blob_fingerprints: Vec<(ObjectId, Vec<Fingerprint>)> = blob_findings
+        .iter()
+        .map(|(id, found)| (*id, found.iter().map(|f| f.fingerprint.clone()).collect()))
+        .collect();
     let mut trees = TreeIndex::build(
         repo,
         tree_ids,
@@ -172,12 +176,41 @@ pub(super) fn attribute(
             }
         }
     }
-    for (_, (mut f, o)) in merged {
+    // Where each secret stands on HEAD's first-parent history: still there, or removed by
+    // which commit.
+    let chain = head_chain(repo, &nodes, &index);
+    let mut blobs_of: HashMap<&Fingerprint, HashSet<ObjectId>> = HashMap::new();
+    for (blob, found) in &blob_fingerprints {
+        for fp in found {
+            blobs_of.entry(fp).or_default().insert(*blob);
+        }
+    }
+    for ((fingerprint, path), (mut f, o)) in merged {
         let (i, unreachable) = o.earliest();
+        let standing = chain.as_ref().map(|chain| {
+            let empty = HashSet::new();
+            let blobs = blobs_of.get(&fingerprint).unwrap_or(&empty);
+            let mut holds = |c: usize| {
+                trees
+                    .hits(nodes[c].tree)
+                    .iter()
+                    .any(|(b, p)| blobs.contains(b) && p.to_str_lossy() == path.as_str())
+            };
+            // The last commit of the chain that holds it; the one after it removed it.
+            match chain.iter().rposition(|&c| holds(c)) {
+                Some(k) if k + 1 == chain.len() => (true, None),
+                Some(k) => (false, Some(chain[k + 1])),
+                None => (false, None),
+            }
+        });
         if let Some(p) = f.provenance.as_mut() {
             p.commit = Some(meta(i));
             p.commits = o.reachable_commits + o.unreachable_commits;
             p.unreachable = unreachable;
+            if let Some((present, removed)) = standing {
+                p.present_at_head = Some(present);
+                p.removed_in = removed.map(&mut meta);
+            }
         }
         findings.push(f);
     }
@@ -189,10 +222,33 @@ pub(super) fn attribute(
             other_paths: Vec::new(),
             // An annotated tag is reachable if a ref names it.
             unreachable: i.map_or(!ref_targets.contains(&id), |i| !reachable[i]),
+            ..Provenance::default()
         });
         findings.push(f);
     }
     findings
+}
+
+/// HEAD's commit and its first parents, oldest first (the history `git log --first-parent`
+/// shows for the checked-out branch); `None` without a HEAD commit.
+fn head_chain(
+    repo: &gix::Repository,
+    nodes: &[CommitNode],
+    index: &HashMap<ObjectId, usize>,
+) -> Option<Vec<usize>> {
+    let head = repo.head_id().ok()?.detach();
+    let mut chain = Vec::new();
+    let mut seen = HashSet::new();
+    let mut at = index.get(&head).copied();
+    while let Some(i) = at {
+        if !seen.insert(i) {
+            break;
+        }
+        chain.push(i);
+        at = nodes[i].parents.first().and_then(|p| index.get(p)).copied();
+    }
+    chain.reverse();
+    (!chain.is_empty()).then_some(chain)
 }
 
 /// Orders commits so that every ancestor comes before its descendants: the generation number

@@ -249,6 +249,7 @@ fn record(
         commits: 1,
         other_paths: Vec::new(),
         unreachable: false,
+        ..Provenance::default()
     });
     findings.insert(key, f);
 }

@@ -40,6 +40,12 @@ struct FindingJson<'a> {
     /// The other paths themselves (`other_paths` stays their count, as it always was).
     #[serde(skip_serializing_if = "Option::is_none")]
     other_path_list: Option<&'a [String]>,
+    /// Whether the secret is still at this path in HEAD's commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    present_at_head: Option<bool>,
+    /// `Some(None)`: known, and no commit of HEAD's history removed it (`"removed_in": null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed_in: Option<Option<CommitJson<'a>>>,
     path: String,
     redacted: bool,
     rule: &'a str,
@@ -107,6 +113,15 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         offset: f.offset,
         other_paths: p.map(|p| p.other_paths.len()),
         other_path_list: p.map(|p| p.other_paths.as_slice()),
+        present_at_head: p.and_then(|p| p.present_at_head),
+        removed_in: p.filter(|p| p.present_at_head.is_some()).map(|p| {
+            p.removed_in.as_ref().map(|c| CommitJson {
+                author: &c.author,
+                date: &c.date,
+                id: &c.id,
+                summary: &c.summary,
+            })
+        }),
         path: f.origin.display_path(),
         redacted: !show_secrets,
         rule: &f.rule,

@@ -262,6 +262,18 @@ fn provenance_line(f: &Finding) -> Option<String> {
         };
         parts.push(format!("same blob also at {}{tail}", shown.join(", ")));
     }
+    match (p.present_at_head, &p.removed_in) {
+        (Some(true), _) => parts.push("still present at HEAD".into()),
+        (Some(false), Some(c)) => parts.push(format!(
+            "removed in {} by {} on {}: {}",
+            short(&c.id),
+            c.author,
+            c.date,
+            c.summary
+        )),
+        (Some(false), None) => parts.push("not in HEAD's history".into()),
+        (None, _) => {}
+    }
     if p.unreachable {
         parts.push("UNREACHABLE: no ref reaches it (reflog or dangling object)".into());
     }
@@ -369,6 +381,7 @@ mod tests {
             commits: 3,
             other_paths: vec!["lib/app.cfg".into()],
             unreachable: false,
+            ..Provenance::default()
         });
         let mut other = finding("github.oauth", "OAuth", blob("2"), 1, TOKEN_B);
         other.origin = Origin::Blob {
@@ -380,6 +393,7 @@ mod tests {
             commits: 1,
             other_paths: Vec::new(),
             unreachable: true,
+            ..Provenance::default()
         });
         let mut b = finding("github.pat.classic", "Classic", blob("3"), 2, TOKEN_B);
         b.provenance = Some(Provenance::default());
@@ -393,6 +407,7 @@ mod tests {
             commits: 0,
             other_paths: Vec::new(),
             unreachable: true,
+            ..Provenance::default()
         });
         let outcome = Outcome {
             findings: vec![a, other, b, d],

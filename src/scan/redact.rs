@@ -179,7 +179,7 @@ impl<'s> Redactor<'s> {
             self.redact_in_place(v);
         }
         if let Some(p) = f.provenance.as_mut() {
-            if let Some(c) = p.commit.as_mut() {
+            for c in p.commit.iter_mut().chain(p.removed_in.as_mut()) {
                 self.redact_in_place(&mut c.author);
                 self.redact_in_place(&mut c.summary);
             }

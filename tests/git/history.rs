@@ -638,3 +638,56 @@ fn a_token_in_a_70_mb_blob_is_found_in_every_mode() {
     run.expect_code(0);
     assert_eq!(run.summary()["skipped"]["too large"], 1, "{run}");
 }
+
+/// Where each leak stands today: still at HEAD, or removed — and by which commit of HEAD's
+/// first-parent history — or never on that history at all (another branch).
+#[test]
+fn history_says_whether_a_secret_is_still_at_head_and_what_removed_it() {
+    let r = Sandbox::repo();
+    let (kept, gone, edited, side) = (
+        token("ghp", 401),
+        token("ghp", 402),
+        token("ghp", 403),
+        token("ghp", 404),
+    );
+    r.write("kept.env", format!("T={kept}\n"));
+    r.write("gone.env", format!("T={gone}\n"));
+    r.write("edited.env", format!("T={edited}\nX=1\n"));
+    r.commit("add three");
+    r.write("edited.env", format!("T={edited}\nX=2\n"));
+    r.commit("touch edited");
+    r.git(&["rm", "-q", "gone.env"]);
+    let removed_gone = r.commit("remove gone");
+    r.write("edited.env", "X=3\n");
+    let removed_edited = r.commit("rotate edited");
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.write("side.env", format!("T={side}\n"));
+    r.commit("side branch");
+    r.git(&["checkout", "-q", "-"]);
+    r.write("later.txt", "nothing\n");
+    r.commit("later");
+
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    let findings = run.findings();
+    let f = |t: &str| only(&findings, t).clone();
+    assert_eq!(f(&kept)["present_at_head"], true, "{run}");
+    assert_eq!(f(&kept)["removed_in"], Value::Null);
+    assert_eq!(f(&gone)["present_at_head"], false);
+    assert_eq!(f(&gone)["removed_in"]["id"], removed_gone);
+    assert_eq!(f(&gone)["removed_in"]["summary"], "remove gone");
+    // Two blobs held it (the file changed in between); the commit that dropped the line.
+    assert_eq!(f(&edited)["present_at_head"], false);
+    assert_eq!(f(&edited)["removed_in"]["id"], removed_edited);
+    assert_eq!(f(&side)["present_at_head"], false);
+    assert_eq!(f(&side)["removed_in"], Value::Null);
+
+    let text = r.run(&["scan", "--git"]);
+    assert!(text.stdout.contains("still present at HEAD"), "{text}");
+    assert!(
+        text.stdout
+            .contains(&format!("removed in {}", &removed_gone[..12])),
+        "{text}"
+    );
+    assert!(text.stdout.contains("not in HEAD's history"), "{text}");
+}
