@@ -120,6 +120,11 @@ fn import(file: &Path, write: Option<&Path>, format: &str) -> Result<ExitStatus>
         );
     }
     let mut t = translate(&table).map_err(|e| anyhow!("{name}: cannot import: {e}"))?;
+    // Ids, reasons and notes quote the config: text like any other, shown redacted.
+    for (a, b) in t.skipped.iter_mut().chain(t.notes.iter_mut()) {
+        *a = redact_message(a);
+        *b = redact_message(b);
+    }
     let set = compile_translation(&t, &name)?;
     let examples = make_examples(&set);
     let missing: Vec<&str> = examples
@@ -169,13 +174,14 @@ fn import(file: &Path, write: Option<&Path>, format: &str) -> Result<ExitStatus>
     }
     writeln!(
         out,
-        "{}: {} config, {} rules: {} translated, {} not translated, {} notes",
+        "{}: {} config, {} rules: {} translated, {} not translated, {} {}",
         terminal(&name),
         t.dialect,
         t.total,
         t.translated(),
         t.skipped.len(),
-        t.notes.len()
+        t.notes.len(),
+        if t.notes.len() == 1 { "note" } else { "notes" }
     )?;
     if !t.skipped.is_empty() {
         writeln!(out, "\nNot translated:")?;

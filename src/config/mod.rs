@@ -653,9 +653,11 @@ fn load_rules_with(args: &RuleArgs, settings: &Settings) -> Result<RuleSet> {
     let user_rules = !texts.is_empty();
     let mut set = load_rule_texts(!args.no_builtin_rules, texts)?;
     for notice in &set.notices {
+        // A repository's settings can name the config these come from: its rule ids are text
+        // like any other, redacted and made terminal-safe.
         eprintln!(
             "patrol: warning: {}",
-            crate::report::escape::terminal(notice)
+            crate::report::escape::terminal(&crate::scan::redact_message(notice))
         );
     }
     for id in &settings.file.disable_rules {

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
@@ -14,7 +15,6 @@ use super::syntax::{RuleFile, RuleSpec};
 use super::{LazyRegex, Rule, RuleSet, DEFAULT_WINDOW, MAX_WINDOW};
 use crate::validate::marvin::seed_from_name;
 use crate::validate::{Check, Crc32Spec, CrcEncoding};
-use std::sync::Arc;
 
 /// A rules file's text and where it came from.
 pub(super) struct RuleSource {

@@ -402,3 +402,32 @@ fn path_conditions_hold_in_history() {
         "{out}"
     );
 }
+
+/// A config is text from wherever the user got it (or from the scanned repository, through
+/// its settings): a rule id holding a token is redacted in the warning that names it.
+#[test]
+fn warnings_about_a_config_do_not_leak_what_it_holds() {
+    let sb = Sandbox::new();
+    let t = token("ghp", 61);
+    let config = sb.write(
+        "gitleaks.toml",
+        format!(
+            "title = \"x\"\n[[rules]]\nid = \"p-{t}\"\npath = '''\\.p12$'''\n\n\
+             [[rules]]\nid = \"ok\"\nregex = '''okk_[a-z]{{8}}'''\nkeywords = [\"okk_\"]\n"
+        ),
+    );
+    sb.write("a.txt", "nothing\n");
+    let out = sb.run(&["scan", "--rules", s(&config), "a.txt"]);
+    out.expect_code(0);
+    assert!(
+        out.stderr.contains("1 of 2 gitleaks rules translated"),
+        "{out}"
+    );
+    assert!(!out.all().contains(&t), "{out}");
+    for format in ["text", "json"] {
+        let report = sb.run(&["rules", "import", s(&config), "--format", format]);
+        report.expect_code(0);
+        assert!(report.all().contains("path-only"), "{report}");
+        assert!(!report.all().contains(&t), "{format}: {report}");
+    }
+}

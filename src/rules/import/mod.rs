@@ -644,11 +644,12 @@ impl Translation {
                 format!("; not translated: {}", ids.join(", "))
             };
             out.push(format!(
-                "{source}: {} of {} {} rules translated{left}; {} notes (`patrol rules import {source}` lists the reasons)",
+                "{source}: {} of {} {} rules translated{left}; {} {} (`patrol rules import {source}` lists the reasons)",
                 self.translated(),
                 self.total,
                 self.dialect,
-                self.notes.len()
+                self.notes.len(),
+                if self.notes.len() == 1 { "note" } else { "notes" }
             ));
         }
         out
