@@ -1,18 +1,16 @@
-//! `patrol rules list | keywords | check`: the rule catalog, the prefilter's keywords (for
-//! benchmarks), and a rule author's test loop.
+//! `patrol rules list | keywords | import | check`: the rule catalog, the prefilter's keywords
+//! (for benchmarks), gitleaks and Betterleaks configs translated, and a rule author's test
+//! loop.
 
 use std::io::{self, Write};
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::RulesCommand;
 use crate::config::load_rule_args;
-use crate::report::escape::terminal;
-use std::path::Path;
-
-use anyhow::{anyhow, bail, Context};
-
 use crate::read::replace_file;
+use crate::report::escape::terminal;
 use crate::rules::import::{is_foreign, translate, Translation};
 use crate::rules::{compile_translation, load_rule_texts, load_rules};
 use crate::scan::{check_examples, make_examples, redact_message, ExitStatus};
