@@ -89,15 +89,19 @@ pub struct Scanner {
     rules: RuleSet,
     prefilter: Prefilter,
     options: ScanOptions,
+    /// Some rule was translated from a gitleaks or Betterleaks config.
+    any_imported: bool,
 }
 
 impl Scanner {
     pub fn new(rules: RuleSet, options: ScanOptions) -> Scanner {
         let prefilter = Prefilter::new(&rules);
+        let any_imported = rules.rules.iter().any(|r| r.imported);
         Scanner {
             rules,
             prefilter,
             options,
+            any_imported,
         }
     }
 
@@ -265,11 +269,15 @@ impl Scanner {
         // A rule of an imported config reports nothing that a rule of patrol's own examined
         // at the same bytes: where patrol's checksum says "placeholder", a gitleaks regex for
         // the same token does not get to say otherwise.
-        let native: std::collections::HashSet<(usize, usize)> = out
-            .iter()
-            .filter(|c| c.bounded && !self.rules.rules[c.rule].imported)
-            .map(|c| (c.start, c.end))
-            .collect();
+        // (Only built when some rule is imported: the common run pays nothing for it.)
+        let native: std::collections::HashSet<(usize, usize)> = if self.any_imported {
+            out.iter()
+                .filter(|c| c.bounded && !self.rules.rules[c.rule].imported)
+                .map(|c| (c.start, c.end))
+                .collect()
+        } else {
+            std::collections::HashSet::new()
+        };
         let mut last_valid: Option<(usize, usize)> = None;
         out.retain(|c| {
             if !c.verdict.validation.is_valid() || !c.bounded {
