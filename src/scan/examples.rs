@@ -7,6 +7,19 @@ use super::scanner::{ScanOptions, Scanner};
 use crate::finding::Origin;
 use crate::rules::{sample, Rule, RuleSet};
 
+/// A scanner as examples are checked with: every rule loaded, as a real scan would (so that
+/// keyword sharing between rules is exercised too), allow markers ignored (examples are raw
+/// strings).
+fn example_scanner(set: &RuleSet) -> Scanner {
+    Scanner::new(
+        set.clone(),
+        ScanOptions {
+            show_invalid: false,
+            ignore_allow_markers: true,
+        },
+    )
+}
+
 /// Seeds tried per rule before giving up on an example.
 const TRIES: u64 = 400;
 
@@ -19,13 +32,7 @@ pub(crate) type MadeExample = (String, Option<String>);
 /// and the path it must be scanned under (rules that require paths); `None` where no seed
 /// gave one.
 pub(crate) fn make_examples(set: &RuleSet) -> Vec<(String, Option<MadeExample>)> {
-    let scanner = Scanner::new(
-        set.clone(),
-        ScanOptions {
-            show_invalid: false,
-            ignore_allow_markers: true,
-        },
-    );
+    let scanner = example_scanner(set);
     let printable = |s: &str| s.chars().all(|c| !c.is_control() || c == '\n' || c == '\t');
     set.rules
         .iter()
@@ -70,15 +77,7 @@ pub(crate) fn make_examples(set: &RuleSet) -> Vec<(String, Option<MadeExample>)>
 
 /// Problems found in the rules selected by `select`, each naming the rule's file and id.
 pub(crate) fn check_examples(set: &RuleSet, select: impl Fn(&Rule) -> bool) -> Vec<String> {
-    // Scan with every rule loaded, as a real scan would, so that keyword sharing between rules
-    // is exercised too. Allow markers are ignored: examples are raw strings.
-    let scanner = Scanner::new(
-        set.clone(),
-        ScanOptions {
-            show_invalid: false,
-            ignore_allow_markers: true,
-        },
-    );
+    let scanner = example_scanner(set);
     let mut problems = Vec::new();
     for rule in set.rules.iter().filter(|r| select(r)) {
         let origin = rule

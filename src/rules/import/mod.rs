@@ -625,14 +625,6 @@ impl Translation {
         self.rules.len()
     }
 
-    /// The ids of the translated rules, in the config's order.
-    pub fn rule_ids(&self) -> Vec<String> {
-        self.rules
-            .iter()
-            .filter_map(|r| r.get("id")?.as_str().map(str::to_string))
-            .collect()
-    }
-
     /// The warnings a scan prints when it loads this config: a count, and the rules left out.
     pub(crate) fn notice(&self, source: &str) -> Vec<String> {
         let mut out = Vec::new();
