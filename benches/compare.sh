@@ -51,6 +51,7 @@ for tree in "$@"; do
   GITLEAKS_GH="--enable-rule github-pat --enable-rule github-fine-grained-pat --enable-rule github-oauth --enable-rule github-app-token --enable-rule github-refresh-token"
   hyperfine --warmup 1 --runs "$RUNS" -i -N --export-json "$OUT/$name.json" --export-markdown "$OUT/$name.md" \
     -n patrol "$PATROL scan -q -j $THREADS --no-ignore $tree -o $OUT/patrol.txt" \
+    -n patrol-no-decode "$PATROL scan -q -j $THREADS --no-ignore --no-decode $tree -o $OUT/patrol.txt" \
     -n ripgrep "rg ${RG_ARGS[*]} $tree" \
     -n gitleaks "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 -f json -r $OUT/gitleaks.json $tree" \
     -n gitleaks-github-rules "env GOMAXPROCS=$THREADS gitleaks dir --no-banner --log-level error --exit-code 0 --max-decode-depth 0 $GITLEAKS_GH -f json -r $OUT/gitleaks.json $tree" \

@@ -281,6 +281,8 @@ rm -rf "$tmp"
 
 echo "== full history, one run each"
 run patrol "$PATROL" scan --git "$REPO" -q -j "$THREADS" -f json -o "$R/patrol.json"
+# The decode stage's cost on history (issue #10): the same scan without it.
+run patrol-no-decode "$PATROL" scan --git "$REPO" -q -j "$THREADS" --no-decode -f json -o "$R/patrol-nd.json"
 run gitleaks env GOMAXPROCS="$THREADS" gitleaks git "$REPO" --no-banner -f json -r "$R/gitleaks.json" \
   --log-level error --exit-code 0
 run kingfisher kingfisher scan "$REPO" --git-history full -j "$THREADS" --no-validate --no-update-check \
@@ -318,6 +320,10 @@ def gh(tool):
     return f"{found}/{len(toks)} ({occ} findings), decoy {dec}"
 
 pw, pr = meas["patrol"]
+if "patrol-no-decode" in meas:
+    nw, nr = meas["patrol-no-decode"]
+    print(f"decode stage: {pw:.2f} s with, {nw:.2f} s without (--no-decode): {pw / nw:.2f}x; "
+          f"peak RSS {pr / 1024:.1f} vs {nr / 1024:.1f} MiB")
 print()
 print("| tool | wall s | peak RSS MiB | findings | planted valid tokens found | wall vs patrol | RSS vs patrol |")
 print("|---|---:|---:|---:|---|---:|---:|")

@@ -144,6 +144,16 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_allow_markers: bool,
 
+    /// How many encodings deep to look for secrets: base64, hex, percent-encoding, escapes,
+    /// HTML entities, UTF-16, gzip/zlib, and these inside each other (base64 of base64 is 2).
+    #[arg(long, value_name = "N", default_value_t = patrol_default_decode_depth(),
+          value_parser = clap::value_parser!(u8).range(0..=8))]
+    pub decode_depth: u8,
+
+    /// Scan bytes only as written: no decoding (same as --decode-depth 0).
+    #[arg(long)]
+    pub no_decode: bool,
+
     /// Do not respect .gitignore, .ignore and git exclude files.
     #[arg(long)]
     pub no_ignore: bool,
@@ -329,4 +339,9 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// The decode stage's default depth, as the scan layer defines it.
+const fn patrol_default_decode_depth() -> u8 {
+    crate::scan::DEFAULT_DECODE_DEPTH
 }

@@ -197,6 +197,10 @@ pub struct Finding {
     /// Why the finding is not reported, if it is suppressed: suppressed findings are kept and
     /// shown as such in every format, so that no suppression is silent.
     pub suppression: Option<Suppression>,
+    /// Found in decoded content: the encodings undone to reach it, outermost first
+    /// (`["base64", "gzip"]`); empty for a secret written as it is. Its place (line, column,
+    /// offset) is the encoded text's in the input.
+    pub decoded: Vec<&'static str>,
 }
 
 /// Why a finding is suppressed.

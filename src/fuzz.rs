@@ -10,18 +10,24 @@ use std::sync::OnceLock;
 use crate::finding::{Origin, Validation};
 use crate::scan::{ScanOptions, Scanner};
 
+/// The built-in rules, invalid candidates reported, markers ignored, decoding `decode_depth`
+/// deep.
+fn build_scanner(decode_depth: u8) -> Scanner {
+    let rules = crate::rules::load_rules(true, &[] as &[&str]).expect("built-in rules load");
+    Scanner::new(
+        rules,
+        ScanOptions {
+            show_invalid: true,
+            ignore_allow_markers: true,
+            decode_depth,
+        },
+    )
+}
+
+/// Without the decode stage: every finding is the input's bytes at its offset.
 fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();
-    SCANNER.get_or_init(|| {
-        let rules = crate::rules::load_rules(true, &[] as &[&str]).expect("built-in rules load");
-        Scanner::new(
-            rules,
-            ScanOptions {
-                show_invalid: true,
-                ignore_allow_markers: true,
-            },
-        )
-    })
+    SCANNER.get_or_init(|| build_scanner(0))
 }
 
 /// The scan pipeline on arbitrary bytes (with invalid candidates reported, markers ignored):
@@ -284,5 +290,69 @@ pub fn checks(data: &[u8]) {
                 c.name()
             );
         }
+    }
+}
+
+/// One decoder of the decode stage on arbitrary bytes (`kind` names it, as in reports): no
+/// panic; every decoded stretch lies in the input, and any part of its decoded bytes maps back
+/// into that stretch, in order; text decoders produce no more than they read, decompression no
+/// more than its ratio and the budget allow.
+pub fn decode(kind: &str, data: &[u8]) {
+    use crate::decode::{decode_with, Budget, Kind, BUDGET, MAX_RATIO};
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| k.name() == kind)
+        .unwrap_or_else(|| panic!("no decoder {kind:?}"));
+    let mut budget = Budget::new(BUDGET);
+    for d in decode_with(kind, data, &mut budget) {
+        let (lo, hi) = d.span;
+        assert!(
+            lo <= hi && hi <= data.len(),
+            "{kind:?}: span {lo}..{hi} of {}",
+            data.len()
+        );
+        if kind.expands() {
+            assert!(d.bytes.len() <= data.len() * MAX_RATIO && d.bytes.len() <= BUDGET);
+        } else {
+            assert!(
+                d.bytes.len() <= hi - lo,
+                "{kind:?} produced more than it read"
+            );
+        }
+        let n = d.bytes.len();
+        for (a, b) in [(0, n), (0, 0), (n / 3, n / 2), (n / 2, n), (n, n)] {
+            let (s, e) = d.outer(a, b);
+            assert!(
+                lo <= s && s <= e && e <= hi,
+                "{kind:?}: {a}..{b} maps to {s}..{e}, outside {lo}..{hi}"
+            );
+        }
+        assert!(
+            d.outer(n / 3, n / 3).0 <= d.outer(n / 2, n / 2).0,
+            "{kind:?}: the map is not in order"
+        );
+    }
+}
+
+/// The whole decode stage through the scanner: no panic; every finding lies in the input; a
+/// decoded one names at most `decode_depth` encodings.
+pub fn scan_decoded(data: &[u8]) {
+    static SCANNER: OnceLock<Scanner> = OnceLock::new();
+    let scanner = SCANNER.get_or_init(|| build_scanner(3));
+    let r = scanner.scan(data, &Origin::Stdin);
+    for f in r.findings.iter().chain(&r.suppressed) {
+        assert!(
+            (f.offset as usize) < data.len().max(1),
+            "finding past the input"
+        );
+        assert!(
+            f.decoded.len() <= 3,
+            "chain {:?} deeper than asked",
+            f.decoded
+        );
+        assert!(
+            !f.context.contains(f.secret.expose()) || f.secret.len() < 8,
+            "context shows a decoded secret"
+        );
     }
 }

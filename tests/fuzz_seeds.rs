@@ -46,6 +46,18 @@ fn every_fuzz_target_passes_its_seeds() {
     replay("checks", patrol::fuzz::checks);
     replay("git_object", patrol::fuzz::git_object);
     replay("import", patrol::fuzz::import);
+    replay("decode_base64", |d| patrol::fuzz::decode("base64", d));
+    replay("decode_hex", |d| patrol::fuzz::decode("hex", d));
+    replay("decode_percent", |d| patrol::fuzz::decode("percent", d));
+    replay("decode_escape", |d| patrol::fuzz::decode("escape", d));
+    replay("decode_html_entity", |d| {
+        patrol::fuzz::decode("html-entity", d)
+    });
+    replay("decode_utf_16le", |d| patrol::fuzz::decode("utf-16le", d));
+    replay("decode_utf_16be", |d| patrol::fuzz::decode("utf-16be", d));
+    replay("decode_gzip", |d| patrol::fuzz::decode("gzip", d));
+    replay("decode_zlib", |d| patrol::fuzz::decode("zlib", d));
+    replay("scan_decoded", patrol::fuzz::scan_decoded);
 }
 
 /// The replay can fail: a target whose property breaks on a seed is caught.

@@ -389,6 +389,7 @@ impl ScanConfig {
             options: ScanOptions {
                 show_invalid: args.show_invalid,
                 ignore_allow_markers: args.no_allow_markers,
+                decode_depth: if args.no_decode { 0 } else { args.decode_depth },
             },
             walk: WalkOptions {
                 respect_ignore: !args.no_ignore,

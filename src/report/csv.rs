@@ -13,7 +13,7 @@ use crate::finding::{Finding, Origin};
 use crate::scan::Outcome;
 
 /// The header row; one column per field, stable (new columns are only ever appended).
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 21] = [
     "path",
     "line",
     "column",
@@ -34,6 +34,7 @@ const COLUMNS: [&str; 20] = [
     "other_path_list",
     "present_at_head",
     "removed_in",
+    "decoded",
 ];
 
 /// A field as a CSV cell: neutralised against formulas, quoted when it must be.
@@ -81,6 +82,7 @@ fn row(f: &Finding, show_secrets: bool) -> Vec<String> {
         opt(p.map(|p| p.other_paths.join("; "))),
         opt(p.and_then(|p| p.present_at_head).map(|b| b.to_string())),
         opt(p.and_then(|p| p.removed_in.as_ref()).map(|c| c.id.clone())),
+        f.decoded.join(" > "),
     ]
 }
 

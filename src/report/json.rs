@@ -24,6 +24,9 @@ struct FindingJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     blob: Option<&'a str>,
     column: u64,
+    /// Found in decoded content: the encodings undone, outermost first.
+    #[serde(skip_serializing_if = "<[&str]>::is_empty")]
+    decoded: &'a [&'static str],
     /// `Some(None)`: a history finding whose blob no commit names (`"commit": null`).
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<Option<CommitJson<'a>>>,
@@ -102,6 +105,7 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
             })
         }),
         commits: p.map(|p| p.commits),
+        decoded: &f.decoded,
         details: f
             .details
             .iter()

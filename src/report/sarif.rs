@@ -296,9 +296,13 @@ struct ArtifactJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RegionJson {
-    byte_length: usize,
+    /// Not for a secret found decoded: its encoded text is longer, and the finding gives only
+    /// where that starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    byte_length: Option<usize>,
     byte_offset: u64,
-    end_column: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u64>,
     end_line: u64,
     start_column: u64,
     start_line: u64,
@@ -314,6 +318,8 @@ struct PropertiesJson<'a> {
     commit: Option<Option<CommitJson<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commits: Option<usize>,
+    #[serde(skip_serializing_if = "<[&str]>::is_empty")]
+    decoded: &'a [&'static str],
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     details: BTreeMap<&'a str, &'a str>,
     fingerprint: &'a str,
@@ -382,6 +388,7 @@ fn result<'a>(
             })
         }),
         commits: p.map(|p| p.commits),
+        decoded: &f.decoded,
         details: f
             .details
             .iter()
@@ -452,6 +459,13 @@ fn message(f: &Finding, show_secrets: bool) -> String {
         f.validation.as_str(),
         short_fingerprint(f)
     );
+    if !f.decoded.is_empty() {
+        let _ = write!(
+            m,
+            " Found encoded ({}); the location is the encoded text's.",
+            f.decoded.join(" › ")
+        );
+    }
     match &f.origin {
         Origin::Message { id, kind } => {
             let _ = write!(m, " Found in the message of {kind} {id}.");
@@ -508,11 +522,12 @@ fn region(f: &Finding) -> RegionJson {
             secret[i + 1..].chars().count() as u64 + 1,
         ),
     };
+    let plain = f.decoded.is_empty();
     RegionJson {
-        byte_length: secret.len(),
+        byte_length: plain.then_some(secret.len()),
         byte_offset: f.offset,
-        end_column,
-        end_line,
+        end_column: plain.then_some(end_column),
+        end_line: if plain { end_line } else { line },
         start_column: column,
         start_line: line,
     }

@@ -137,8 +137,15 @@ fn group_by_path(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
     groups
 }
 
+/// `line:column`, and for a secret found in decoded content the encodings undone to reach it:
+/// `12:14 › base64 › base64`.
 fn location(f: &Finding) -> String {
-    format!("{}:{}", f.line, f.column)
+    let mut loc = format!("{}:{}", f.line, f.column);
+    for step in &f.decoded {
+        loc.push_str(" › ");
+        loc.push_str(step);
+    }
+    loc
 }
 
 /// One finding: its line, then its indented details, context and provenance. `width` aligns
@@ -341,6 +348,7 @@ mod tests {
             context: format!("TOKEN={}", secret.redacted()),
             secret,
             validation: Validation::ChecksumValid,
+            decoded: Vec::new(),
             details: Vec::new(),
             binary: false,
             provenance: None,

@@ -16,6 +16,7 @@ fn example_scanner(set: &RuleSet) -> Scanner {
         ScanOptions {
             show_invalid: false,
             ignore_allow_markers: true,
+            decode_depth: 0,
         },
     )
 }

@@ -20,7 +20,7 @@ mod suppress;
 
 pub use outcome::{panic_is_contained, ExitStatus};
 pub(crate) use scanner::WINDOW;
-pub use scanner::{ScanOptions, ScanResult, Scanner};
+pub use scanner::{ScanOptions, ScanResult, Scanner, DEFAULT_DECODE_DEPTH};
 
 pub(crate) use examples::{check_examples, make_examples};
 pub(crate) use outcome::{contain, Outcome, SkipReason, Tally};

@@ -23,6 +23,9 @@ pub(crate) enum SkipReason {
     TooLarge(u64),
     /// A FIFO, socket or device: reading could block forever or never end.
     Special(&'static str),
+    /// Scanned, but encoded content in it was not scanned whole (a compressed stream over the
+    /// decode stage's limits, or corrupt): what was cut short, and why.
+    Decoding(String),
 }
 
 impl SkipReason {
@@ -47,6 +50,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::TooLarge(_) => "too large",
             SkipReason::Special(k) => k,
+            SkipReason::Decoding(_) => "decoding cut short",
         }
     }
 }
@@ -57,6 +61,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Symlink => f.write_str("symlink not followed (use --follow)"),
             SkipReason::TooLarge(n) => write!(f, "{n} bytes is over --max-file-size"),
             SkipReason::Special(k) => write!(f, "{k}, not a regular file"),
+            SkipReason::Decoding(why) => f.write_str(why),
         }
     }
 }
@@ -271,7 +276,7 @@ impl Tally {
     /// [`Tally::keep`], or a git mode's attribution first).
     pub(crate) fn scan(&self, scanner: &Scanner, bytes: &[u8], origin: &Origin) -> Vec<Finding> {
         match self.guarded(origin, || scanner.scan(bytes, origin)) {
-            Some(r) => self.counted(r, bytes.len() as u64),
+            Some(r) => self.counted(r, bytes.len() as u64, origin),
             None => Vec::new(),
         }
     }
@@ -306,14 +311,17 @@ impl Tally {
         match self.guarded(origin, || scanner.scan_reader(input, origin, buf)) {
             Some(r) => {
                 let (r, n) = r?;
-                Ok(self.counted(r, n))
+                Ok(self.counted(r, n, origin))
             }
             None => Ok(Vec::new()),
         }
     }
 
-    fn counted(&self, r: super::ScanResult, bytes: u64) -> Vec<Finding> {
+    fn counted(&self, r: super::ScanResult, bytes: u64, origin: &Origin) -> Vec<Finding> {
         self.counts.done.fetch_add(1, Ordering::Relaxed);
+        for note in r.decode_notes {
+            self.skip(origin.display_path(), SkipReason::Decoding(note));
+        }
         self.counts.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.invalid.fetch_add(r.invalid, Ordering::Relaxed);
         if !r.suppressed.is_empty() {

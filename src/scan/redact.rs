@@ -359,6 +359,9 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
     let mut at = from;
     for (s, e, redacted) in spans.overlapping(from, to) {
         if *s < at {
+            // Overlapping candidates (a plain token inside a base64 stretch that also decodes
+            // to one): the rest of this one is hidden with the first's redacted form.
+            at = at.max(*e);
             continue;
         }
         text.push_str(&raw(&haystack[at..*s], redacted));

@@ -18,6 +18,7 @@ use std::io::{self, Read};
 
 use super::redact;
 use super::suppress::marker_on_line;
+use crate::decode::{decode_all, Budget, Kind, BUDGET};
 use crate::finding::{Finding, Origin, Secret, Suppression, Validation};
 use crate::matcher::{has_boundaries, Found, RuleMatcher};
 use crate::prefilter::Prefilter;
@@ -33,13 +34,30 @@ pub(crate) const WINDOW: usize = 8 << 20;
 /// the context line.
 pub(crate) const OVERLAP: usize = 4 * MAX_WINDOW;
 
-/// Per-scan options that change what is reported, not what is matched.
-#[derive(Clone, Copy, Debug, Default)]
+/// Per-scan options.
+#[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
     /// Also report candidates whose offline check failed (marked invalid).
     pub show_invalid: bool,
     /// Report findings even on lines that carry an allow marker.
     pub ignore_allow_markers: bool,
+    /// How many encodings deep the decode stage looks (`0`: not at all): base64 inside base64
+    /// is depth 2.
+    pub decode_depth: u8,
+}
+
+/// The decode stage's depth unless the user says otherwise: deep enough for a Kubernetes
+/// `.dockerconfigjson` (base64 of JSON holding base64) inside one more layer.
+pub const DEFAULT_DECODE_DEPTH: u8 = 3;
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            show_invalid: false,
+            ignore_allow_markers: false,
+            decode_depth: DEFAULT_DECODE_DEPTH,
+        }
+    }
 }
 
 /// What one scan of one input produced.
@@ -52,6 +70,9 @@ pub struct ScanResult {
     /// Findings on lines that carry an allow marker: not reported, but kept (with the marker)
     /// so that every output can show what was suppressed.
     pub suppressed: Vec<Finding>,
+    /// Encoded content the decode stage could not scan whole (a stream over its limits, a
+    /// corrupt one), said for people.
+    pub decode_notes: Vec<String>,
 }
 
 /// A candidate the pipeline saw, before suppression: where it is, which rule matched it, and
@@ -65,6 +86,19 @@ pub(crate) struct Candidate {
     /// is still redacted wherever text around it is shown: `GITHUB_TOKEN=<40 hex>_x` is not
     /// proof of a token, and not something to print either.
     bounded: bool,
+}
+
+/// A candidate found in decoded content: its place is the encoded text's, its bytes are the
+/// decoded secret's.
+struct DecodedCandidate {
+    rule: usize,
+    /// The encoded stretch in the scanned input.
+    start: usize,
+    end: usize,
+    verdict: Verdict,
+    bytes: Vec<u8>,
+    /// The encodings undone, outermost first.
+    chain: Vec<Kind>,
 }
 
 /// Where a window of bytes sits in its input.
@@ -153,6 +187,7 @@ impl Scanner {
             out.findings.extend(r.findings);
             out.suppressed.extend(r.suppressed);
             out.invalid += r.invalid;
+            out.decode_notes.extend(r.decode_notes);
             if eof {
                 return Ok((out, window.base + len as u64));
             }
@@ -296,6 +331,58 @@ impl Scanner {
         out
     }
 
+    /// Candidates in the decoded content of `haystack`, at every depth up to `depth`, placed
+    /// at their encoded text in `haystack`. Only those a rule's boundaries hold, and none whose
+    /// bytes stand in `haystack` as they are (the plain scan has those).
+    fn decoded_candidates(
+        &self,
+        haystack: &[u8],
+        whole: bool,
+        origin: &Origin,
+        depth: u8,
+        budget: &mut Budget,
+    ) -> Vec<DecodedCandidate> {
+        let mut out = Vec::new();
+        for d in decode_all(haystack, whole, budget) {
+            for c in self.candidates(&d.bytes, Some(origin)) {
+                if !c.bounded {
+                    continue;
+                }
+                let (start, end) = d.outer(c.start, c.end);
+                let bytes = &d.bytes[c.start..c.end];
+                if &haystack[start..end] == bytes {
+                    continue;
+                }
+                out.push(DecodedCandidate {
+                    rule: c.rule,
+                    start,
+                    end,
+                    verdict: c.verdict,
+                    bytes: bytes.to_vec(),
+                    chain: vec![d.kind],
+                });
+            }
+            if depth > 1 {
+                for mut c in self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget) {
+                    (c.start, c.end) = d.outer(c.start, c.end);
+                    c.chain.insert(0, d.kind);
+                    out.push(c);
+                }
+            }
+        }
+        // One report per secret at one place, whichever way it was reached.
+        out.sort_by(|a, b| {
+            (a.start, a.rule, &a.bytes, a.chain.len()).cmp(&(
+                b.start,
+                b.rule,
+                &b.bytes,
+                b.chain.len(),
+            ))
+        });
+        out.dedup_by(|b, a| a.start == b.start && a.rule == b.rule && a.bytes == b.bytes);
+        out
+    }
+
     fn scan_window(
         &self,
         haystack: &[u8],
@@ -307,14 +394,55 @@ impl Scanner {
         inject_panic(haystack, origin);
         let mut out = ScanResult::default();
         let candidates = self.candidates(haystack, Some(origin));
-        if candidates.is_empty() {
+        let decoded = if options.decode_depth > 0 {
+            let mut budget = Budget::new(BUDGET);
+            let d = self.decoded_candidates(
+                haystack,
+                window.base == 0,
+                origin,
+                options.decode_depth,
+                &mut budget,
+            );
+            out.decode_notes = budget.notes;
+            d
+        } else {
+            Vec::new()
+        };
+        if candidates.is_empty() && decoded.is_empty() {
             return out;
         }
+        // Plain and decoded candidates alike, in the order of their place in the input.
+        struct Item<'a> {
+            rule: usize,
+            start: usize,
+            verdict: &'a Verdict,
+            bytes: &'a [u8],
+            chain: &'a [Kind],
+        }
+        let mut items: Vec<Item> = candidates
+            .iter()
+            .filter(|c| c.bounded)
+            .map(|c| Item {
+                rule: c.rule,
+                start: c.start,
+                verdict: &c.verdict,
+                bytes: &haystack[c.start..c.end],
+                chain: &[],
+            })
+            .chain(decoded.iter().map(|c| Item {
+                rule: c.rule,
+                start: c.start,
+                verdict: &c.verdict,
+                bytes: &c.bytes,
+                chain: &c.chain,
+            }))
+            .collect();
+        items.sort_by_key(|i| (i.start, !i.chain.is_empty()));
         let mut locator = Locator::new(window);
         let mut markers = LineMarkers::default();
-        let mut kept: Vec<(Finding, bool)> = Vec::new();
-        for c in &candidates {
-            if c.start < window.accept.0 || c.start >= window.accept.1 || !c.bounded {
+        let mut kept: Vec<(Finding, usize, bool)> = Vec::new();
+        for c in &items {
+            if c.start < window.accept.0 || c.start >= window.accept.1 {
                 continue;
             }
             if !c.verdict.validation.is_valid() && !options.show_invalid {
@@ -327,8 +455,7 @@ impl Scanner {
                 markers.marker(haystack, c.start)
             };
             let rule = &self.rules.rules[c.rule];
-            let bytes = &haystack[c.start..c.end];
-            let secret = Secret::new(bytes, rule.public_prefix_len(bytes));
+            let secret = Secret::new(c.bytes, rule.public_prefix_len(c.bytes));
             let (line, column) = locator.locate(haystack, c.start);
             let finding = Finding {
                 rule: rule.id.clone(),
@@ -346,18 +473,32 @@ impl Scanner {
                 context: String::new(),
                 verification: None,
                 suppression: marker.map(|marker| Suppression::Marker { marker }),
+                decoded: c.chain.iter().map(|k| k.name()).collect(),
             };
-            kept.push((finding, marker.is_some()));
+            let end = if c.chain.is_empty() {
+                c.start + c.bytes.len()
+            } else {
+                decoded
+                    .iter()
+                    .find(|d| d.start == c.start && d.bytes == c.bytes)
+                    .map_or(c.start, |d| d.end)
+            };
+            kept.push((finding, end, marker.is_some()));
         }
         let spans = redact::Spans::new(
             candidates
                 .iter()
                 .map(|c| (c.start, c.end, self.redacted(haystack, c)))
+                .chain(decoded.iter().map(|c| {
+                    let rule = &self.rules.rules[c.rule];
+                    let shown = Secret::new(&c.bytes, rule.public_prefix_len(&c.bytes));
+                    (c.start, c.end, shown.redacted())
+                }))
                 .collect(),
         );
-        for (mut f, suppressed) in kept {
+        for (mut f, end, suppressed) in kept {
             let start = (f.offset - window.base) as usize;
-            f.context = redact::context_line(haystack, start, start + f.secret.len(), &spans);
+            f.context = redact::context_line(haystack, start, end, &spans);
             if suppressed {
                 out.suppressed.push(f);
             } else {
@@ -398,6 +539,7 @@ fn inject_panic(haystack: &[u8], origin: &Origin) {
 const IDENTIFY: ScanOptions = ScanOptions {
     show_invalid: false,
     ignore_allow_markers: true,
+    decode_depth: 0,
 };
 
 /// A NUL byte in the first 8 KiB: the input is treated as binary (reported with byte offsets).

@@ -5,6 +5,7 @@
 mod allow_markers;
 mod bytes;
 mod catalog;
+mod decode;
 mod edges;
 mod exit_codes;
 mod families;

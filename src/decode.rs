@@ -1,0 +1,1038 @@
+//! The decode stage's transforms. Where bytes hold text in another spelling — base64 (standard
+//! or URL-safe, padded or not, wrapped over lines as in MIME, PEM or YAML block scalars), hex,
+//! percent-encoding, backslash escapes (`\u0067`, `\u{67}`, `\x67`, octal, `\/`), HTML and XML
+//! character references, UTF-16 in either byte order — or a compressed stream (gzip, zlib),
+//! [`decode_all`] finds those stretches and turns each back into plain bytes, with a map from
+//! each decoded byte to where its encoding lies in the input.
+//!
+//! Pure functions over bytes: nothing here knows rules or findings. The scanner
+//! (`scan::scanner`) scans what comes out with the same pipeline as plain input, recursing to a
+//! bounded depth (a base64 value inside a base64 value, gzip inside base64), and reports
+//! findings at the encoded text's place.
+//!
+//! How stretches are chosen (the cost of the stage, where there is nothing to decode):
+//! - one pass over the bytes finds runs of base64/hex characters at least [`MIN_RUN`] long;
+//!   `%`, `\`, `&` and NUL are located with `memchr`, which source code rarely makes slow;
+//! - a decoded stretch is kept only if it reads as text (or starts a compressed stream):
+//!   identifiers, paths and hashes that happen to be valid base64 or hex decode to noise and
+//!   are dropped before any rule sees them. Random bytes pass that test with negligible odds,
+//!   so noise produces neither work nor findings.
+//!
+//! Bounds: every decoder produces at most as many bytes as it reads, except decompression,
+//! which stops at the [`Budget`] (bytes produced per input, all decoders and depths together)
+//! and at [`MAX_RATIO`] times its compressed size; a stream cut short says so.
+
+use std::io::Read;
+
+/// The fewest characters a base64 or hex run needs to be decoded: 15 decoded bytes, shorter
+/// than any token worth reporting with its context.
+pub(crate) const MIN_RUN: usize = 20;
+/// Hex runs decode to half their length: at least 16 bytes.
+const MIN_HEX_RUN: usize = 32;
+/// Bytes all decoders together may produce for one input, at every depth.
+pub(crate) const BUDGET: usize = 64 << 20;
+/// A compressed stream may expand at most this many times (a "zip bomb" expands millions of
+/// times; real text compresses 3 to 20 times, logs of repeated lines up to a few hundred).
+pub(crate) const MAX_RATIO: usize = 1000;
+/// Decompressed output is read in pieces this large, so a stream that ends early costs little.
+const PIECE: usize = 64 << 10;
+
+/// An encoding the stage undoes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Kind {
+    Base64,
+    Hex,
+    Percent,
+    Escape,
+    Html,
+    Utf16Le,
+    Utf16Be,
+    Gzip,
+    Zlib,
+}
+
+impl Kind {
+    /// The stable name reports use in a decode chain.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Base64 => "base64",
+            Kind::Hex => "hex",
+            Kind::Percent => "percent",
+            Kind::Escape => "escape",
+            Kind::Html => "html-entity",
+            Kind::Utf16Le => "utf-16le",
+            Kind::Utf16Be => "utf-16be",
+            Kind::Gzip => "gzip",
+            Kind::Zlib => "zlib",
+        }
+    }
+}
+
+/// One decoded stretch of an input. Invariant: `span` lies within the input it was found in,
+/// and [`Decoded::outer`] maps any range of `bytes` into `span`.
+pub(crate) struct Decoded {
+    pub kind: Kind,
+    /// The encoded stretch of the input, `[start, end)`.
+    pub span: (usize, usize),
+    pub bytes: Vec<u8>,
+    map: Map,
+}
+
+/// Where each decoded byte's encoding starts in the input.
+enum Map {
+    /// `at[i]` for byte `i`; `at[len]` is the end of the last one's encoding.
+    Table(Vec<u32>),
+    /// Base64: character `c` of the encoding (line breaks and indentation left out) lies at
+    /// `segments[k].0 + (c - segments[k].1)` for the last segment with `segments[k].1 <= c`.
+    Base64 { segments: Vec<(usize, usize)> },
+    /// Byte `i` is encoded at `start + stride * i` (hex, UTF-16).
+    Stride { start: usize, stride: usize },
+    /// No byte-level map (a compressed stream): any part is the whole span.
+    Whole,
+}
+
+impl Decoded {
+    /// The stretch of the input that encodes decoded bytes `[start, end)` (whole base64
+    /// groups: a group holds bits of neighbouring bytes, and redaction must cover it all).
+    pub(crate) fn outer(&self, start: usize, end: usize) -> (usize, usize) {
+        let (lo, hi) = self.span;
+        let clamp = |x: usize| x.clamp(lo, hi);
+        match &self.map {
+            Map::Table(at) => (
+                clamp(at[start.min(at.len() - 1)] as usize),
+                clamp(at[end.min(at.len() - 1)] as usize),
+            ),
+            Map::Base64 { segments } => {
+                let place = |c: usize| {
+                    let k = segments.partition_point(|s| s.1 <= c).saturating_sub(1);
+                    segments[k].0 + (c - segments[k].1)
+                };
+                let first = start / 3 * 4;
+                let last = end.div_ceil(3) * 4;
+                (clamp(place(first)), clamp(place(last.max(1) - 1) + 1))
+            }
+            Map::Stride { start: s, stride } => {
+                (clamp(s + stride * start), clamp(s + stride * end))
+            }
+            Map::Whole => (lo, hi),
+        }
+    }
+}
+
+/// How many bytes decoding may still produce for one input. Decoders that stop at it, and
+/// streams that end corrupt, leave a note saying what was not scanned.
+pub(crate) struct Budget {
+    left: usize,
+    /// What was cut short, for the report: "gzip stream at 12: stopped at …".
+    pub notes: Vec<String>,
+}
+
+impl Budget {
+    pub(crate) fn new(bytes: usize) -> Budget {
+        Budget {
+            left: bytes,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Takes `n` bytes from the budget; false (and nothing taken) if it has fewer left.
+    fn take(&mut self, n: usize) -> bool {
+        if n > self.left {
+            return false;
+        }
+        self.left -= n;
+        true
+    }
+}
+
+/// Every decodable stretch of `input` that reads as text or holds a compressed stream, ordered
+/// by start. `whole` says that `input` is an input (or a decoded stretch) from its first byte,
+/// where a compressed stream or a byte-order mark may begin.
+pub(crate) fn decode_all(input: &[u8], whole: bool, budget: &mut Budget) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    if whole {
+        if let Some(d) = decompress(input, budget) {
+            out.push(d);
+            // A compressed input is nothing but its stream: its bytes spell nothing else.
+            return out;
+        }
+        if let Some(d) = utf16_with_bom(input) {
+            if budget.take(d.bytes.len()) {
+                out.push(d);
+            }
+            return out;
+        }
+    }
+    runs(input, budget, &mut out);
+    stretches(input, budget, &mut out);
+    utf16_runs(input, budget, &mut out);
+    out.sort_by_key(|d| (d.span, d.kind));
+    out
+}
+
+/// One decoder alone over all of `input`, kept or not as [`decode_all`] would: the fuzz target
+/// of each decoder drives it on its own.
+pub(crate) fn decode_with(kind: Kind, input: &[u8], budget: &mut Budget) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    match kind {
+        Kind::Base64 | Kind::Hex => runs(input, budget, &mut out),
+        Kind::Percent | Kind::Escape | Kind::Html => stretches(input, budget, &mut out),
+        Kind::Utf16Le | Kind::Utf16Be => {
+            out.extend(utf16_with_bom(input));
+            utf16_runs(input, budget, &mut out);
+        }
+        Kind::Gzip | Kind::Zlib => out.extend(decompress(input, budget)),
+    }
+    out.retain(|d| d.kind == kind);
+    out
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 9] = [
+        Kind::Base64,
+        Kind::Hex,
+        Kind::Percent,
+        Kind::Escape,
+        Kind::Html,
+        Kind::Utf16Le,
+        Kind::Utf16Be,
+        Kind::Gzip,
+        Kind::Zlib,
+    ];
+
+    /// Whether the decoder can produce more bytes than it reads (decompression only).
+    pub(crate) fn expands(self) -> bool {
+        matches!(self, Kind::Gzip | Kind::Zlib)
+    }
+}
+
+/// Decoded bytes worth scanning: text (printable ASCII and whitespace, or valid UTF-8 without
+/// control characters), or the start of a compressed stream.
+fn reads_as_text(bytes: &[u8]) -> bool {
+    if bytes.is_empty() {
+        return false;
+    }
+    if compressed_kind(bytes).is_some() {
+        return true;
+    }
+    if bytes.iter().any(|&b| is_control(b)) {
+        return false;
+    }
+    bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()
+}
+
+/// A control character other than tab and line ends: no text holds one.
+fn is_control(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7f
+}
+
+fn keep(d: Decoded, budget: &mut Budget, out: &mut Vec<Decoded>) {
+    if reads_as_text(&d.bytes) && budget.take(d.bytes.len()) {
+        out.push(d);
+    }
+}
+
+const B64: u8 = 1;
+const HEX: u8 = 2;
+const URL: u8 = 4;
+const PAD: u8 = 8;
+
+/// Character classes for the run scan.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_hexdigit() {
+            B64 | HEX
+        } else if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+            B64
+        } else if b == b'-' || b == b'_' {
+            URL
+        } else if b == b'=' {
+            PAD
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// Base64 and hex runs. A base64 run is a stretch of the standard or the URL-safe alphabet,
+/// with its `=` padding, that may continue over line breaks and indentation when the line
+/// before is a full wrapped line (at least 40 characters, a multiple of 4). A run of hex digits
+/// only is decoded as hex.
+///
+/// Any run of [`MIN_RUN`] characters holds a position that is a multiple of [`MIN_RUN`], so
+/// only those positions are looked at first; a run is walked only from one of them. Source
+/// code is mostly short words: this reads a fraction of its bytes.
+fn runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
+    let n = input.len();
+    let is_char = |b: u8| CLASS[b as usize] & (B64 | URL) != 0;
+    let mut scratch = Vec::new();
+    let mut segments = Vec::new();
+    // Everything before `floor` belongs to a run already handled.
+    let mut floor = 0;
+    let mut probe = MIN_RUN - 1;
+    while probe < n {
+        if probe < floor || !is_char(input[probe]) {
+            probe += MIN_RUN;
+            continue;
+        }
+        let mut start = probe;
+        while start > floor && is_char(input[start - 1]) {
+            start -= 1;
+        }
+        // One run: segments of characters separated by wrapped line breaks.
+        let mut i = probe;
+        segments.clear();
+        segments.push((start, 0usize));
+        let mut chars = 0usize;
+        let mut seg_start = start;
+        let mut all_hex = true;
+        loop {
+            while i < n && is_char(input[i]) {
+                i += 1;
+            }
+            let seg_len = i - seg_start;
+            all_hex &= input[seg_start..i]
+                .iter()
+                .all(|&b| CLASS[b as usize] & HEX != 0);
+            chars += seg_len;
+            // Padding ends a run.
+            let mut pad = 0;
+            while i < n && input[i] == b'=' && pad < 2 {
+                i += 1;
+                pad += 1;
+            }
+            if pad > 0 {
+                all_hex = false;
+                break;
+            }
+            // A wrapped line continues on the next one.
+            if seg_len >= 40 && seg_len % 4 == 0 {
+                let mut j = i;
+                if j < n && input[j] == b'\r' {
+                    j += 1;
+                }
+                if j < n && input[j] == b'\n' {
+                    j += 1;
+                    while j < n && (input[j] == b' ' || input[j] == b'\t') {
+                        j += 1;
+                    }
+                    if j < n && is_char(input[j]) {
+                        i = j;
+                        seg_start = j;
+                        segments.push((j, chars));
+                        all_hex = false;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
+        let end = i;
+        floor = end;
+        probe = (end / MIN_RUN + 1) * MIN_RUN + MIN_RUN - 1;
+        if all_hex && chars >= MIN_HEX_RUN {
+            scratch.clear();
+            if hex(&input[start..start + chars], &mut scratch) && reads_as_text(&scratch) {
+                keep(
+                    Decoded {
+                        kind: Kind::Hex,
+                        span: (start, start + chars),
+                        bytes: scratch.clone(),
+                        map: Map::Stride { start, stride: 2 },
+                    },
+                    budget,
+                    out,
+                );
+            }
+        } else if !all_hex && chars >= MIN_RUN {
+            scratch.clear();
+            if base64(input, &segments, end, &mut scratch) && reads_as_text(&scratch) {
+                keep(
+                    Decoded {
+                        kind: Kind::Base64,
+                        span: (start, end),
+                        bytes: scratch.clone(),
+                        map: Map::Base64 {
+                            segments: segments.clone(),
+                        },
+                    },
+                    budget,
+                    out,
+                );
+            }
+        }
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Hex digits in pairs, into `out`; false for an odd count or mixed case (`DeadBeef…` is an
+/// identifier more often than an encoding).
+fn hex(digits: &[u8], out: &mut Vec<u8>) -> bool {
+    if digits.len() % 2 == 1 {
+        return false;
+    }
+    let upper = digits.iter().any(u8::is_ascii_uppercase);
+    let lower = digits.iter().any(u8::is_ascii_lowercase);
+    if upper && lower {
+        return false;
+    }
+    out.extend(
+        digits
+            .chunks_exact(2)
+            .map(|p| hex_value(p[0]).unwrap_or(0) << 4 | hex_value(p[1]).unwrap_or(0)),
+    );
+    true
+}
+
+fn b64_value(b: u8) -> Option<u32> {
+    match b {
+        b'A'..=b'Z' => Some(u32::from(b - b'A')),
+        b'a'..=b'z' => Some(u32::from(b - b'a') + 26),
+        b'0'..=b'9' => Some(u32::from(b - b'0') + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decodes the characters of a run (its segments, up to `end`, padding left out) into `out`.
+/// Both alphabets at once: a string that mixes them is not base64, and decodes to noise that
+/// [`reads_as_text`] drops. False for a length no encoding has (4k + 1 characters), and as
+/// soon as a decoded byte is a control character: most runs are identifiers, paths or hashes,
+/// and their noise shows within a few bytes.
+fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u8>) -> bool {
+    let mut acc = 0u32;
+    let mut bits = 0;
+    let mut count = 0usize;
+    let gzip_or_zlib = matches!(
+        &input[segments[0].0..],
+        [b'H', b'4', b's', b'I', ..] | [b'e', b'J' | b'N' | b'A' | b'F', ..]
+    );
+    for (k, &(at, _)) in segments.iter().enumerate() {
+        let stop = segments.get(k + 1).map_or(end, |s| s.0);
+        for &b in &input[at..stop] {
+            let Some(v) = b64_value(b) else {
+                continue;
+            };
+            count += 1;
+            acc = acc << 6 | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                let byte = (acc >> bits) as u8;
+                if !gzip_or_zlib && is_control(byte) {
+                    return false;
+                }
+                out.push(byte);
+                acc &= (1 << bits) - 1;
+            }
+        }
+    }
+    count % 4 != 1
+}
+
+/// Bytes that may appear in a percent-encoded or escaped string: everything but whitespace,
+/// quotes and the delimiters around strings in code and markup.
+fn in_string(b: u8) -> bool {
+    !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'<' | b'>' | 0))
+}
+
+/// The stretch around `at` made of [`in_string`] bytes (a backslash also takes the quote
+/// after it, for escapes).
+fn string_around(input: &[u8], at: usize) -> (usize, usize) {
+    let mut s = at;
+    while s > 0 && in_string(input[s - 1]) {
+        s -= 1;
+    }
+    let mut e = at;
+    while e < input.len() {
+        let b = input[e];
+        let escaped_quote = e > 0 && input[e - 1] == b'\\' && matches!(b, b'"' | b'\'');
+        if !(in_string(b) || escaped_quote) {
+            break;
+        }
+        e += 1;
+    }
+    (s, e)
+}
+
+/// Percent-encoded, escaped and entity-encoded stretches, found in one pass over the bytes
+/// for `%`, `\` and `&`. Each needle whose next bytes begin an encoding (most `%`, `\` and
+/// `&` in code do not) gives the stretch around it, decoded once per kind.
+fn stretches(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
+    type Decoder = fn(&[u8], usize) -> Option<(Vec<u8>, Vec<u32>)>;
+    // Per kind: where its last stretch ended.
+    let mut done = [0usize; 3];
+    for at in memchr::memchr3_iter(b'%', b'\\', b'&', input) {
+        let after = &input[at + 1..];
+        let (k, kind, decode): (usize, Kind, Decoder) = match input[at] {
+            b'%' if percent_starts(after) => (0, Kind::Percent, percent),
+            b'\\' if escape_starts(after) => (1, Kind::Escape, escapes),
+            b'&' if html_starts(after) => (2, Kind::Html, html),
+            _ => continue,
+        };
+        if at < done[k] {
+            continue;
+        }
+        let (s, e) = string_around(input, at);
+        done[k] = e.max(at + 1);
+        if e - s < 8 {
+            continue;
+        }
+        if let Some((bytes, map)) = decode(&input[s..e], s) {
+            keep(
+                Decoded {
+                    kind,
+                    span: (s, e),
+                    bytes,
+                    map: Map::Table(map),
+                },
+                budget,
+                out,
+            );
+        }
+    }
+}
+
+/// `%XX` sequences (the rest of the stretch is kept as it is; `+` stays `+`, as in userinfo).
+fn percent_starts(after: &[u8]) -> bool {
+    matches!(after, [h, l, ..] if h.is_ascii_hexdigit() && l.is_ascii_hexdigit())
+}
+
+fn percent(s: &[u8], base: usize) -> Option<(Vec<u8>, Vec<u32>)> {
+    {
+        let mut bytes = Vec::with_capacity(s.len());
+        let mut map = Vec::with_capacity(s.len() + 1);
+        let mut i = 0;
+        let mut any = false;
+        while i < s.len() {
+            map.push((base + i) as u32);
+            if s[i] == b'%' {
+                if let (Some(h), Some(l)) = (
+                    s.get(i + 1).copied().and_then(hex_value),
+                    s.get(i + 2).copied().and_then(hex_value),
+                ) {
+                    bytes.push(h << 4 | l);
+                    i += 3;
+                    any = true;
+                    continue;
+                }
+            }
+            bytes.push(s[i]);
+            i += 1;
+        }
+        map.push((base + s.len()) as u32);
+        any.then_some((bytes, map))
+    }
+}
+
+fn push_char(bytes: &mut Vec<u8>, map: &mut Vec<u32>, at: usize, c: char) {
+    let mut buf = [0u8; 4];
+    for &b in c.encode_utf8(&mut buf).as_bytes() {
+        bytes.push(b);
+        map.push(at as u32);
+    }
+}
+
+/// Backslash escapes as JSON, JavaScript, Python, C and shells write them: `\uXXXX` (with
+/// surrogate pairs), `\u{X…}`, `\xXX`, octal `\NNN`, and `\` before any other character.
+/// Only escapes that can spell a token's character start a stretch: `\n` or `\"` alone
+/// change nothing a rule matches.
+fn escape_starts(after: &[u8]) -> bool {
+    matches!(after, [b'u' | b'x' | b'0'..=b'7' | b'/', ..])
+}
+
+fn escapes(s: &[u8], base: usize) -> Option<(Vec<u8>, Vec<u32>)> {
+    {
+        let mut bytes = Vec::with_capacity(s.len());
+        let mut map = Vec::with_capacity(s.len() + 1);
+        let mut i = 0;
+        let mut any = false;
+        let hex_at = |from: usize, n: usize| -> Option<u32> {
+            let d = s.get(from..from + n)?;
+            d.iter()
+                .try_fold(0u32, |acc, &b| Some(acc << 4 | u32::from(hex_value(b)?)))
+        };
+        while i < s.len() {
+            let at = base + i;
+            if s[i] != b'\\' || i + 1 >= s.len() {
+                bytes.push(s[i]);
+                map.push(at as u32);
+                i += 1;
+                continue;
+            }
+            let next = s[i + 1];
+            let (c, len) = match next {
+                b'u' if s.get(i + 2) == Some(&b'{') => {
+                    let close = s[i + 3..].iter().take(7).position(|&b| b == b'}');
+                    match close.and_then(|c| {
+                        let v = std::str::from_utf8(&s[i + 3..i + 3 + c]).ok()?;
+                        Some((char::from_u32(u32::from_str_radix(v, 16).ok()?)?, c + 4))
+                    }) {
+                        Some(x) => (Some(x.0), x.1),
+                        None => (None, 1),
+                    }
+                }
+                b'u' => match hex_at(i + 2, 4) {
+                    Some(hi @ 0xD800..=0xDBFF) => {
+                        let lo = (s.get(i + 6) == Some(&b'\\') && s.get(i + 7) == Some(&b'u'))
+                            .then(|| hex_at(i + 8, 4))
+                            .flatten()
+                            .filter(|lo| (0xDC00..=0xDFFF).contains(lo));
+                        match lo {
+                            Some(lo) => (
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)),
+                                12,
+                            ),
+                            None => (None, 1),
+                        }
+                    }
+                    Some(v) => (char::from_u32(v), 6),
+                    None => (None, 1),
+                },
+                b'x' => match hex_at(i + 2, 2) {
+                    Some(v) => (char::from_u32(v), 4),
+                    None => (None, 1),
+                },
+                b'0'..=b'7' => {
+                    let digits = s[i + 1..]
+                        .iter()
+                        .take(3)
+                        .take_while(|b| (b'0'..=b'7').contains(b))
+                        .count();
+                    let v = s[i + 1..i + 1 + digits]
+                        .iter()
+                        .fold(0u32, |acc, &b| acc * 8 + u32::from(b - b'0'));
+                    (char::from_u32(v), digits + 1)
+                }
+                // Letters are control escapes (`\n`, `\t`) or unknown: kept as written, so a
+                // token after `\n` keeps its word boundary.
+                b if b.is_ascii_alphabetic() => (None, 1),
+                other => (Some(char::from(other)), 2),
+            };
+            match c {
+                Some(c) if len > 1 => {
+                    push_char(&mut bytes, &mut map, at, c);
+                    i += len;
+                    any = true;
+                }
+                _ => {
+                    bytes.push(s[i]);
+                    map.push(at as u32);
+                    i += 1;
+                }
+            }
+        }
+        map.push((base + s.len()) as u32);
+        any.then_some((bytes, map))
+    }
+}
+
+/// HTML and XML character references: `&#NNN;`, `&#xHH;` and the named ones a token or a
+/// URL holding one can contain.
+fn html_starts(after: &[u8]) -> bool {
+    after.first() == Some(&b'#')
+        || after
+            .iter()
+            .take(8)
+            .position(|&b| b == b';')
+            .is_some_and(|semi| semi > 1 && after[..semi].iter().all(u8::is_ascii_alphabetic))
+}
+
+fn html(s: &[u8], base: usize) -> Option<(Vec<u8>, Vec<u32>)> {
+    {
+        let mut bytes = Vec::with_capacity(s.len());
+        let mut map = Vec::with_capacity(s.len() + 1);
+        let mut i = 0;
+        let mut any = false;
+        while i < s.len() {
+            let at = base + i;
+            if s[i] == b'&' {
+                if let Some(semi) = s[i + 1..].iter().take(10).position(|&b| b == b';') {
+                    let name = &s[i + 1..i + 1 + semi];
+                    let c = match name {
+                        [b'#', b'x' | b'X', h @ ..] => std::str::from_utf8(h)
+                            .ok()
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                            .and_then(char::from_u32),
+                        [b'#', d @ ..] => std::str::from_utf8(d)
+                            .ok()
+                            .and_then(|d| d.parse::<u32>().ok())
+                            .and_then(char::from_u32),
+                        b"amp" => Some('&'),
+                        b"lt" => Some('<'),
+                        b"gt" => Some('>'),
+                        b"quot" => Some('"'),
+                        b"apos" => Some('\''),
+                        b"sol" => Some('/'),
+                        b"equals" => Some('='),
+                        b"plus" => Some('+'),
+                        b"colon" => Some(':'),
+                        b"lowbar" => Some('_'),
+                        b"hyphen" | b"dash" => Some('-'),
+                        b"period" => Some('.'),
+                        _ => None,
+                    };
+                    if let Some(c) = c {
+                        push_char(&mut bytes, &mut map, at, c);
+                        i += semi + 2;
+                        any = true;
+                        continue;
+                    }
+                }
+            }
+            bytes.push(s[i]);
+            map.push(at as u32);
+            i += 1;
+        }
+        map.push((base + s.len()) as u32);
+        any.then_some((bytes, map))
+    }
+}
+
+/// A whole input in UTF-16 with its byte-order mark.
+fn utf16_with_bom(input: &[u8]) -> Option<Decoded> {
+    let (kind, le) = match input {
+        [0xFF, 0xFE, ..] => (Kind::Utf16Le, true),
+        [0xFE, 0xFF, ..] => (Kind::Utf16Be, false),
+        _ => return None,
+    };
+    let units = input[2..].chunks_exact(2).map(|p| {
+        if le {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let mut bytes = Vec::with_capacity(input.len() / 2);
+    let mut map = Vec::with_capacity(input.len() / 2 + 1);
+    let mut at = 2;
+    for c in char::decode_utf16(units) {
+        let width = match &c {
+            Ok(c) => c.len_utf16() * 2,
+            Err(_) => 2,
+        };
+        push_char(
+            &mut bytes,
+            &mut map,
+            at,
+            c.unwrap_or(char::REPLACEMENT_CHARACTER),
+        );
+        at += width;
+    }
+    map.push(at as u32);
+    Some(Decoded {
+        kind,
+        span: (0, input.len()),
+        bytes,
+        map: Map::Table(map),
+    })
+}
+
+/// UTF-16 text without a byte-order mark, as Windows tools write it inside binaries and
+/// registry exports: runs of at least [`MIN_RUN`] printable ASCII characters each followed
+/// (little-endian) or preceded (big-endian) by a NUL byte.
+fn utf16_runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
+    let printable = |b: u8| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r');
+    // A run of MIN_RUN pairs spans 2 * MIN_RUN bytes, so it holds a (byte, byte) probe at
+    // every stride of 2 * MIN_RUN - 2: binary files full of NULs cost a probe per stride, not
+    // a look at each NUL.
+    const STRIDE: usize = 2 * MIN_RUN - 2;
+    if memchr::memchr(0, input).is_none() {
+        return;
+    }
+    let mut done = 0;
+    let mut probe = 0;
+    while probe + 1 < input.len() {
+        let p = probe;
+        probe += STRIDE;
+        let z = match (input[p], input[p + 1]) {
+            (0, b) if b != 0 => p,
+            (b, 0) if b != 0 => p + 1,
+            _ => continue,
+        };
+        if z < done || z == 0 {
+            continue;
+        }
+        // Little-endian: the NUL follows its character; big-endian: it precedes it. Walk
+        // back to the run's start, then forward to its end, one (character, NUL) pair at a
+        // time. Text in one byte order read one byte off looks like the other; the reading
+        // that reaches further is the right one (its last character is not cut off).
+        let mut best: Option<(usize, usize, bool)> = None;
+        for le in [true, false] {
+            let first = if le { z - 1 } else { z };
+            let pair_ok = |p: usize| {
+                p + 1 < input.len()
+                    && if le {
+                        printable(input[p]) && input[p + 1] == 0
+                    } else {
+                        input[p] == 0 && printable(input[p + 1])
+                    }
+            };
+            if !pair_ok(first) {
+                continue;
+            }
+            let mut s = first;
+            while s >= 2 && pair_ok(s - 2) {
+                s -= 2;
+            }
+            let mut e = first;
+            while pair_ok(e) {
+                e += 2;
+            }
+            if best.is_none_or(|(bs, be, _)| (e, e - s) > (be, be - bs)) {
+                best = Some((s, e, le));
+            }
+        }
+        let Some((s, e, le)) = best else {
+            continue;
+        };
+        done = e;
+        let chars = (e - s) / 2;
+        if chars < MIN_RUN {
+            continue;
+        }
+        let bytes: Vec<u8> = (0..chars)
+            .map(|k| input[s + 2 * k + usize::from(!le)])
+            .collect();
+        keep(
+            Decoded {
+                kind: if le { Kind::Utf16Le } else { Kind::Utf16Be },
+                span: (s, e),
+                bytes,
+                map: Map::Stride {
+                    start: s + usize::from(!le),
+                    stride: 2,
+                },
+            },
+            budget,
+            out,
+        );
+    }
+}
+
+/// The compressed stream `bytes` starts with, if any: gzip by its magic, zlib by its header
+/// check (CMF/FLG, a multiple of 31, deflate with a window of at most 32 KiB, no dictionary).
+fn compressed_kind(bytes: &[u8]) -> Option<Kind> {
+    match bytes {
+        [0x1f, 0x8b, 0x08, ..] => Some(Kind::Gzip),
+        [cmf, flg, ..]
+            if cmf & 0x0f == 8
+                && cmf >> 4 <= 7
+                && flg & 0x20 == 0
+                && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0 =>
+        {
+            Some(Kind::Zlib)
+        }
+        _ => None,
+    }
+}
+
+/// The stream that fills `input`, decompressed within the budget and [`MAX_RATIO`]. A stream
+/// that stops early (corrupt, truncated, over a limit) keeps what came out and leaves a note.
+fn decompress(input: &[u8], budget: &mut Budget) -> Option<Decoded> {
+    let kind = compressed_kind(input)?;
+    let mut reader: Box<dyn Read> = match kind {
+        Kind::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
+        _ => Box::new(flate2::read::ZlibDecoder::new(input)),
+    };
+    let limit = input.len().saturating_mul(MAX_RATIO).min(budget.left);
+    let mut bytes = Vec::new();
+    let mut piece = vec![0u8; PIECE];
+    let mut stop = None;
+    loop {
+        match reader.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => {
+                if bytes.len() + n > limit {
+                    let room = limit - bytes.len();
+                    bytes.extend_from_slice(&piece[..room]);
+                    stop = Some(if limit == budget.left {
+                        format!(
+                            "stopped at the decode budget ({} MiB per input)",
+                            BUDGET >> 20
+                        )
+                    } else {
+                        format!("stopped at {MAX_RATIO} times its compressed size")
+                    });
+                    break;
+                }
+                bytes.extend_from_slice(&piece[..n]);
+            }
+            Err(e) => {
+                // A zlib header check passes by chance once in 31 tries on other data: such a
+                // "stream" that fails at once was not one, and is not worth a note. Gzip's
+                // magic is no accident.
+                if bytes.is_empty() && kind == Kind::Zlib {
+                    return None;
+                }
+                stop = Some(format!("corrupt after {} bytes ({e})", bytes.len()));
+                break;
+            }
+        }
+    }
+    if let Some(why) = stop {
+        budget
+            .notes
+            .push(format!("{} stream not scanned whole: {why}", kind.name()));
+    }
+    budget.left -= bytes.len();
+    Some(Decoded {
+        kind,
+        span: (0, input.len()),
+        bytes,
+        map: Map::Whole,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8]) -> Vec<(Kind, String, (usize, usize))> {
+        let mut budget = Budget::new(BUDGET);
+        decode_all(input, true, &mut budget)
+            .into_iter()
+            .map(|d| {
+                (
+                    d.kind,
+                    String::from_utf8_lossy(&d.bytes).into_owned(),
+                    d.span,
+                )
+            })
+            .collect()
+    }
+
+    fn b64(s: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn base64_plain_padded_and_url_safe() {
+        let text = "x-access-token:ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        let line = format!("AUTHORIZATION: basic {}\n", b64(text));
+        let got = all(line.as_bytes());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, Kind::Base64);
+        assert_eq!(got[0].1, text);
+        assert_eq!(got[0].2 .0, 21);
+        // URL-safe, unpadded.
+        use base64::Engine;
+        let url =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("??>>secret-ish text here>>??");
+        assert!(url.contains('_') || url.contains('-'), "{url}");
+        let got = all(url.as_bytes());
+        assert_eq!(got[0].1, "??>>secret-ish text here>>??");
+    }
+
+    #[test]
+    fn wrapped_base64_is_one_run() {
+        let text = "The quick brown fox jumps over the lazy dog, ".repeat(6);
+        let enc = b64(&text);
+        let wrapped: Vec<&str> = enc
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let yaml = format!("data: |\n    {}\n", wrapped.join("\n    "));
+        let got = all(yaml.as_bytes());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1, text);
+    }
+
+    #[test]
+    fn noise_is_dropped() {
+        // Identifiers, paths and hashes are valid base64 or hex; none reads as text decoded.
+        let src = "fn some_long_function_name_here() { let path = \"usr/local/lib/python3/site\"; \
+                   let sha = \"da39a3ee5e6b4b0d3255bfef95601890afd80709\"; \
+                   let b = \"Zm9vYmFyYmF6cXV4cXV1eA\"; }";
+        let got = all(src.as_bytes());
+        assert!(got.iter().all(|g| g.1.contains("foobar")), "{got:?}");
+    }
+
+    #[test]
+    fn hex_percent_escapes_html() {
+        let hexed: String = "ghp_0123456789abcdef"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(all(hexed.as_bytes())[0].1, "ghp_0123456789abcdef");
+        let got = all(b"url = https://user:%67%68%70%5Fabc%2Fdef@example.com/x");
+        assert_eq!(got[0].0, Kind::Percent);
+        assert_eq!(got[0].1, "https://user:ghp_abc/def@example.com/x");
+        let got = all(br#"{"t": "\u0067hp_abc\/def\x41\101\u{42}"}"#);
+        assert_eq!(got[0].0, Kind::Escape);
+        assert_eq!(got[0].1, "ghp_abc/defAAB");
+        let got = all(b"<a title=\"&#103;&#x68;p&lowbar;token&amp;more\">");
+        assert_eq!(got[0].0, Kind::Html);
+        assert_eq!(got[0].1, "ghp_token&more");
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        let text = "token: ghp_abcdefghijklmnopqrstuvwxyz0123456789\r\n";
+        let mut le = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        let got = all(&le);
+        assert_eq!((got[0].0, got[0].1.as_str()), (Kind::Utf16Le, text));
+        let mut be = b"\x00\x01binary".to_vec();
+        for u in text.encode_utf16() {
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        let got = all(&be);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].0, got[0].1.as_str()), (Kind::Utf16Be, text));
+    }
+
+    #[test]
+    fn maps_point_at_the_encoding() {
+        let text = "0123456789 secret here, and more text";
+        let line = format!("key: {}", b64(text));
+        let mut budget = Budget::new(BUDGET);
+        let d = decode_all(line.as_bytes(), true, &mut budget).remove(0);
+        let at = text.find("secret").unwrap();
+        let (s, e) = d.outer(at, at + 6);
+        // The groups holding bytes 11..17 are characters 12..24 of the encoding.
+        assert_eq!((s, e), (5 + 12, 5 + 24));
+        let got = all(b"a=%41%42%43defghijklm");
+        assert_eq!(got[0].1, "a=ABCdefghijklm");
+    }
+
+    #[test]
+    fn bombs_stop_at_the_ratio_and_the_budget() {
+        use std::io::Write;
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&vec![b'a'; 50 << 20]).unwrap();
+        let gz = z.finish().unwrap();
+        let mut budget = Budget::new(BUDGET);
+        let d = decode_all(&gz, true, &mut budget).remove(0);
+        assert_eq!(d.kind, Kind::Gzip);
+        assert_eq!(d.bytes.len(), gz.len() * MAX_RATIO);
+        assert!(budget.notes[0].contains("1000 times"), "{:?}", budget.notes);
+        // A truncated stream keeps what came out.
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all("some text worth reading ".repeat(5000).as_bytes())
+            .unwrap();
+        let gz = z.finish().unwrap();
+        let mut budget = Budget::new(BUDGET);
+        let d = decode_all(&gz[..gz.len() / 2], true, &mut budget);
+        assert_eq!(d[0].kind, Kind::Gzip);
+        assert!(!budget.notes.is_empty());
+    }
+}

@@ -1,0 +1,449 @@
+//! The decode stage: tokens written in another spelling (base64, hex, percent-encoding,
+//! escapes, HTML entities, UTF-16) or packed (gzip, zlib), in the files where they really leak;
+//! the place and the decode chain in every format; the same secret plain and encoded; random
+//! encoded noise; decompression bombs and corrupt streams.
+
+use std::io::Write;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::Value;
+
+use super::*;
+use crate::util::*;
+
+fn b64(s: impl AsRef<[u8]>) -> String {
+    STANDARD.encode(s)
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes).unwrap();
+    z.finish().unwrap()
+}
+
+/// The one finding of `t`, asserted to carry `chain` and to sit at `(line, column)`.
+/// (`column` 0: not checked here.)
+#[track_caller]
+fn found(run: &Run, t: &str, path: &str, chain: &[&str], (line, column): (u64, u64)) -> Value {
+    let findings = run.findings();
+    let f = finding_for(&findings, CLASSIC, t).clone();
+    assert_eq!(f["path"], path, "{f:#}");
+    let want: Vec<Value> = chain.iter().map(|c| Value::from(*c)).collect();
+    assert_eq!(f["decoded"], Value::Array(want), "{f:#}");
+    assert_eq!(f["line"].as_u64(), Some(line), "{f:#}");
+    if column > 0 {
+        assert_eq!(f["column"].as_u64(), Some(column), "{f:#}");
+    }
+    f
+}
+
+/// Every output format of a scan of `args`, none holding `t` or its base64 spelling.
+#[track_caller]
+fn assert_secret_kept(sb: &Sandbox, args: &[&str], t: &str) {
+    let encoded = b64(t);
+    for format in ["text", "json", "jsonl", "sarif", "csv"] {
+        let mut a = vec!["scan", "--format", format];
+        a.extend_from_slice(args);
+        let run = sb.run(&a);
+        let all = run.all();
+        assert!(!all.contains(t), "{format} shows the token: {run}");
+        assert!(
+            !all.contains(&t[4..20]),
+            "{format} shows part of the token: {run}"
+        );
+        assert!(
+            !all.contains(&encoded[8..40]),
+            "{format} shows the encoded token: {run}"
+        );
+    }
+}
+
+#[test]
+fn tokens_in_the_encodings_they_really_leak_in() {
+    let sb = Sandbox::new();
+    let t: Vec<String> = (0..12).map(|i| token("ghp", 9100 + i)).collect();
+    // actions/checkout's extraheader in .git/config, as a checked-in copy.
+    let header = format!("x-access-token:{}", t[0]);
+    sb.write(
+        "gitconfig",
+        format!(
+            "[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic {}\n",
+            b64(&header)
+        ),
+    );
+    // Docker's config.json.
+    sb.write(
+        "docker/config.json",
+        format!(
+            "{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{}\"\n    }}\n  }}\n}}\n",
+            b64(format!("octo:{}", t[1]))
+        ),
+    );
+    // A Kubernetes Secret whose .dockerconfigjson holds an auth: base64 twice.
+    let inner = format!(
+        "{{\"auths\":{{\"ghcr.io\":{{\"auth\":\"{}\"}}}}}}",
+        b64(format!("octo:{}", t[2]))
+    );
+    sb.write(
+        "k8s/secret.yaml",
+        format!("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}\n", b64(&inner)),
+    );
+    // Base64 wrapped over indented lines (a YAML block scalar), URL-safe unpadded, data: URI.
+    let env = format!(
+        "# deploy settings\nGITHUB_TOKEN={}\nREGION=eu-west-1\n",
+        t[3]
+    );
+    let wrapped: Vec<String> = b64(&env)
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    sb.write(
+        "values.yaml",
+        format!("env: |\n  {}\nother: 1\n", wrapped.join("\n  ")),
+    );
+    sb.write(
+        "url-safe.txt",
+        format!(
+            "state={}\n",
+            URL_SAFE_NO_PAD.encode(format!("{{\"t\":\"{}\"}}", t[4]))
+        ),
+    );
+    sb.write(
+        "page.html",
+        format!(
+            "<a href=\"data:text/plain;base64,{}\">x</a>\n",
+            b64(format!("token {}", t[5]))
+        ),
+    );
+    // Percent-encoded userinfo: every character, and twice (a URL inside a URL).
+    let pct: String = t[6].bytes().map(|b| format!("%{b:02X}")).collect();
+    sb.write(
+        "remote.txt",
+        format!("url = https://octo:{pct}@github.com/o/r.git\n"),
+    );
+    let pct2: String = t[7].bytes().map(|b| format!("%25{b:02x}")).collect();
+    sb.write(
+        "redirect.txt",
+        format!("next=https%3A%2F%2Fgithub.com%2F%3Ftoken%3D{pct2}\n"),
+    );
+    // JSON and JavaScript escapes, HTML character references, hex.
+    let esc: String = t[8]
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    sb.write("bundle.json", format!("{{\"cfg\": \"{esc}\"}}\n"));
+    let ent: String = t[9].chars().map(|c| format!("&#{};", c as u32)).collect();
+    sb.write("feed.xml", format!("<token>{ent}</token>\n"));
+    let hexed: String = t[10].bytes().map(|b| format!("{b:02x}")).collect();
+    sb.write("dump.txt", format!("key_hex: {hexed}\n"));
+    // A Windows tool's UTF-16 output, with its byte-order mark.
+    let mut u16 = vec![0xFF, 0xFE];
+    for u in format!("$env:GITHUB_TOKEN = \"{}\"\r\n", t[11]).encode_utf16() {
+        u16.extend_from_slice(&u.to_le_bytes());
+    }
+    sb.write("profile.ps1", &u16);
+
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    assert_eq!(run.findings().len(), 12, "{run}");
+    // A finding in base64 is placed at the group that holds the token's first byte: the
+    // encoded text starts at column `col`, and the token `at` bytes into what it decodes to.
+    let b64_col = |col: u64, at: usize| col + (at / 3 * 4) as u64;
+    found(&run, &t[0], "gitconfig", &["base64"], (2, b64_col(37, 15)));
+    found(
+        &run,
+        &t[1],
+        "docker/config.json",
+        &["base64"],
+        (4, b64_col(16, 5)),
+    );
+    let in_inner = inner.find("\"auth\":\"").unwrap() + 8;
+    let k8s = found(
+        &run,
+        &t[2],
+        "k8s/secret.yaml",
+        &["base64", "base64"],
+        (5, 0),
+    );
+    assert_eq!(k8s["column"], b64_col(22, in_inner + 4), "{k8s:#}");
+    found(&run, &t[3], "values.yaml", &["base64"], (2, b64_col(3, 31)));
+    found(&run, &t[4], "url-safe.txt", &["base64"], (1, b64_col(7, 6)));
+    found(&run, &t[5], "page.html", &["base64"], (1, b64_col(33, 6)));
+    // Percent-encoding, escapes, entities, hex and UTF-16 map byte for byte.
+    found(&run, &t[6], "remote.txt", &["percent"], (1, 20));
+    found(
+        &run,
+        &t[7],
+        "redirect.txt",
+        &["percent", "percent"],
+        (1, 44),
+    );
+    found(&run, &t[8], "bundle.json", &["escape"], (1, 10));
+    found(&run, &t[9], "feed.xml", &["html-entity"], (1, 8));
+    found(&run, &t[10], "dump.txt", &["hex"], (1, 10));
+    // A UTF-16 file's columns count its bytes, as for any binary file (the byte-order mark's
+    // two bytes and each NUL count one): 2 + 2 * 21 before the token.
+    found(&run, &t[11], "profile.ps1", &["utf-16le"], (1, 45));
+    assert_secret_kept(&sb, &["."], &t[0]);
+
+    // Off, and shallower.
+    let off = scan_json(&sb, &["--no-decode", "."]);
+    off.expect_code(0);
+    let one = scan_json(&sb, &["--decode-depth", "1", "."]);
+    assert_eq!(one.findings().len(), 10, "{one}");
+    assert!(with_token(&one.findings(), &t[2]).is_empty());
+    let bad = sb.run(&["scan", "--decode-depth", "9", "."]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("decode-depth"), "{bad}");
+}
+
+#[test]
+fn the_chain_and_the_place_in_every_format() {
+    let sb = Sandbox::new();
+    let t = token("ghp", 9200);
+    let inner = format!(
+        "{{\"auths\":{{\"r\":{{\"auth\":\"{}\"}}}}}}",
+        b64(format!("u:{t}"))
+    );
+    sb.write("secret.yaml", format!("data:\n  cfg: {}\n", b64(&inner)));
+    let text = sb.run(&["scan", "secret.yaml"]);
+    text.expect_code(1);
+    // `{"auths":{"r":{"auth":"` is 23 bytes: the inner base64 starts at byte 23 of the outer
+    // text, in its 8th group (characters 28..32), after `  cfg: ` (7 characters).
+    assert!(text.stdout.contains("2:36 › base64 › base64  "), "{text}");
+    let sarif = sb.run(&["scan", "--format", "sarif", "secret.yaml"]);
+    let log = sarif.sarif();
+    assert_schema_valid(&log);
+    let r = &results(&log)[0];
+    assert_eq!(
+        r["properties"]["decoded"],
+        serde_json::json!(["base64", "base64"])
+    );
+    let region = &location(r)["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(2), Some(36))
+    );
+    assert!(region.get("byteLength").is_none(), "{region}");
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("base64 › base64"),
+        "{r}"
+    );
+    let csv = sb.run(&["scan", "--format", "csv", "secret.yaml"]);
+    let header = csv.stdout.lines().next().unwrap();
+    assert!(header.ends_with(",decoded"), "{header}");
+    assert!(
+        csv.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",base64 > base64"),
+        "{csv}"
+    );
+    // The context line shows the encoded text redacted, not a spelling of the token.
+    let json = scan_json(&sb, &["secret.yaml"]);
+    assert_eq!(json.findings()[0]["fingerprint"], fingerprint(&t));
+    assert_secret_kept(&sb, &["secret.yaml"], &t);
+}
+
+#[test]
+fn one_secret_plain_and_encoded_is_one_secret() {
+    let sb = Sandbox::new();
+    let t = token("ghp", 9300);
+    sb.write("a.env", format!("TOKEN={t}\n"));
+    sb.write("b.yaml", format!("token: {}\n", b64(&t)));
+    // Plain in a percent-encoded URL: found once, as written (the plain scan has it).
+    sb.write("c.txt", format!("https://u:{t}@github.com/a%20b\n"));
+    let run = scan_json(&sb, &["."]);
+    let f = run.findings();
+    assert_eq!(f.len(), 3, "{run}");
+    assert_eq!(run.summary()["distinct_secrets"], 1);
+    let c: Vec<&Value> = f.iter().filter(|f| f["path"] == "c.txt").collect();
+    assert!(c[0].get("decoded").is_none(), "{:#}", c[0]);
+    // Allow markers on the encoded text's line, the allow list and the baseline work as for
+    // a plain token.
+    sb.write("b.yaml", format!("token: {} # patrol:allow\n", b64(&t)));
+    let run = scan_json(&sb, &["b.yaml"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.json()["suppressed"][0]["suppression"]["kind"],
+        "inline-marker"
+    );
+    sb.write("b.yaml", format!("token: {}\n", b64(&t)));
+    sb.run(&["baseline", "--file", "base.json", "b.yaml"])
+        .expect_code(0);
+    scan_json(&sb, &["--baseline", "base.json", "b.yaml"]).expect_code(0);
+}
+
+#[test]
+fn compressed_files_and_streams() {
+    let sb = Sandbox::new();
+    let t1 = token("ghp", 9400);
+    let t2 = token("gho", 9401);
+    let mut log = "GET /health 200\n".repeat(2000);
+    log += &format!("auth with {t1}\n");
+    sb.write("logs/app.log.gz", gzip(log.as_bytes()));
+    // Base64 of gzip, as a CI variable or a manifest carries a packed file.
+    sb.write(
+        "ci.yaml",
+        format!(
+            "payload: {}\n",
+            b64(gzip(format!("TOKEN={t2}\n").as_bytes()))
+        ),
+    );
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    let f = run.findings();
+    let a = finding_for(&f, CLASSIC, &t1);
+    assert_eq!(
+        (a["path"].as_str(), a["decoded"][0].as_str()),
+        (Some("logs/app.log.gz"), Some("gzip"))
+    );
+    let b = finding_for(&f, OAUTH, &t2);
+    assert_eq!(b["decoded"], serde_json::json!(["base64", "gzip"]));
+    assert_eq!(
+        (b["line"].as_u64(), b["column"].as_u64()),
+        (Some(1), Some(10))
+    );
+}
+
+#[test]
+fn bombs_and_corrupt_streams_are_bounded_and_reported() {
+    let sb = Sandbox::new();
+    let t = token("ghp", 9500);
+    // 200 MiB of zeros in a few hundred KiB, then a token: more than the ratio allows.
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        z.write_all(&zeros).unwrap();
+    }
+    z.write_all(format!("\n{t}\n").as_bytes()).unwrap();
+    sb.write("bomb.gz", z.finish().unwrap());
+    // A stream cut in half, and one whose bytes after the header are garbage.
+    let whole = gzip(format!("{}\nTOKEN={t}\n", "line of text\n".repeat(5000)).as_bytes());
+    sb.write("cut.gz", &whole[..whole.len() / 2]);
+    let mut garbage = whole[..10].to_vec();
+    garbage.extend(Rng::new(5).bytes(4000));
+    sb.write("garbage.gz", garbage);
+    // Base64 of the bomb inside a text file.
+    sb.write(
+        "nested.txt",
+        format!("blob: {}\n", b64(gzip(&vec![b'a'; 50 << 20]))),
+    );
+    let run = sb.run_within(
+        &["scan", "--format", "json", "."],
+        std::time::Duration::from_secs(60),
+    );
+    // Nothing found, nothing crashed, nothing counted as an error: each cut is listed.
+    run.expect_code(0);
+    let summary = run.summary();
+    assert_eq!(summary["errors"], serde_json::json!([]), "{run}");
+    let skipped: Vec<String> = summary["skipped_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["path"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let has = |path: &str, why: &str| {
+        skipped
+            .iter()
+            .any(|s| s.starts_with(path) && s.contains(why))
+    };
+    assert!(
+        has("bomb.gz", "stopped at the decode budget (64 MiB per input)"),
+        "{skipped:?}"
+    );
+    assert!(
+        has(
+            "garbage.gz",
+            "gzip stream not scanned whole: corrupt after 0 bytes"
+        ),
+        "{skipped:?}"
+    );
+    assert!(
+        has("cut.gz", "gzip stream not scanned whole: corrupt"),
+        "{skipped:?}"
+    );
+    assert!(has("nested.txt", "1000 times"), "{skipped:?}");
+    assert_eq!(summary["skipped"]["decoding cut short"], 4, "{skipped:?}");
+    let text = sb.run(&["scan", "."]);
+    assert!(
+        text.stderr
+            .contains("patrol: skipped bomb.gz: gzip stream not scanned whole"),
+        "{text}"
+    );
+}
+
+#[test]
+fn encoded_noise_finds_nothing() {
+    // Random bytes in every encoding, random strings of every alphabet, and encodings of
+    // placeholders and of tokens with a broken checksum: no finding.
+    let mut rng = Rng::new(77);
+    let mut text = String::new();
+    for i in 0..3000 {
+        let n = 10 + rng.below(200) as usize;
+        let bytes = rng.bytes(n);
+        let line = match i % 6 {
+            0 => b64(&bytes),
+            1 => URL_SAFE_NO_PAD.encode(&bytes),
+            2 => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            3 => bytes.iter().map(|b| format!("%{b:02X}")).collect(),
+            4 => rng.alnum(n),
+            _ => b64(corrupt_at(&token("ghp", i), 12)),
+        };
+        text += &format!("value_{i}: {line}\n");
+    }
+    text += &format!(
+        "placeholder: {}\n",
+        b64("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+    );
+    let sb = Sandbox::new();
+    sb.write("noise.yaml", &text);
+    sb.write("noise.bin", Rng::new(78).bytes(1 << 20));
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(0);
+    assert_eq!(run.findings(), Vec::<Value>::new());
+}
+
+#[test]
+fn encoded_tokens_in_history_range_and_staged_changes() {
+    let r = Sandbox::repo();
+    r.write("README.md", "hello\n");
+    let base = r.commit("init");
+    let t1 = token("ghp", 9600);
+    let t2 = token("ghp", 9601);
+    r.write(
+        "deploy/secret.yaml",
+        format!("data:\n  token: {}\n", b64(&t1)),
+    );
+    r.commit("add secret");
+    // History and range.
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    let f = found(&run, &t1, "deploy/secret.yaml", &["base64"], (2, 10));
+    assert!(f["commit"]["id"].is_string(), "{f:#}");
+    let range = format!("{base}..HEAD");
+    let run = r.run(&["scan", "--range", &range, "--format", "json"]);
+    run.expect_code(1);
+    found(&run, &t1, "deploy/secret.yaml", &["base64"], (2, 10));
+    // Staged.
+    r.write(
+        "deploy/other.yaml",
+        format!("a: 1\nauth: {}\n", b64(format!("u:{t2}"))),
+    );
+    r.git(&["add", "deploy/other.yaml"]);
+    let run = r.run(&["scan", "--staged", "--format", "json"]);
+    run.expect_code(1);
+    found(&run, &t2, "deploy/other.yaml", &["base64"], (2, 7));
+}
