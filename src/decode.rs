@@ -226,8 +226,12 @@ fn is_control(b: u8) -> bool {
     b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7f
 }
 
+/// Decoded stretches shorter than this hold no token worth reporting (`"\x1b[0m"` is a
+/// colour, not a secret); they are not scanned. What a [`MIN_RUN`] of base64 decodes to.
+const MIN_DECODED: usize = 15;
+
 fn keep(d: Decoded, budget: &mut Budget, out: &mut Vec<Decoded>) {
-    if reads_as_text(&d.bytes) && budget.take(d.bytes.len()) {
+    if d.bytes.len() >= MIN_DECODED && reads_as_text(&d.bytes) && budget.take(d.bytes.len()) {
         out.push(d);
     }
 }
@@ -264,109 +268,167 @@ static CLASS: [u8; 256] = {
 /// before is a full wrapped line (at least 40 characters, a multiple of 4). A run of hex digits
 /// only is decoded as hex.
 ///
-/// Any run of [`MIN_RUN`] characters holds a position that is a multiple of [`MIN_RUN`], so
-/// only those positions are looked at first; a run is walked only from one of them. Source
-/// code is mostly short words: this reads a fraction of its bytes.
+/// Finding runs is the stage's one pass over every byte, so it is branch-free where there is
+/// nothing: each 64-byte block becomes a bit mask of run characters (a loop the compiler turns
+/// into SIMD compares), and a few shifts of two neighbouring blocks' masks say where
+/// [`MIN_RUN`] of them in a row begin. Only there is a run walked byte by byte.
 fn runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
+    const _: () = assert!(MIN_RUN == 20, "run_starts shifts for runs of 20");
     let n = input.len();
-    let is_char = |b: u8| CLASS[b as usize] & (B64 | URL) != 0;
     let mut scratch = Vec::new();
     let mut segments = Vec::new();
     // Everything before `floor` belongs to a run already handled.
     let mut floor = 0;
-    let mut probe = MIN_RUN - 1;
-    while probe < n {
-        if probe < floor || !is_char(input[probe]) {
-            probe += MIN_RUN;
-            continue;
-        }
-        let mut start = probe;
-        while start > floor && is_char(input[start - 1]) {
-            start -= 1;
-        }
-        // One run: segments of characters separated by wrapped line breaks.
-        let mut i = probe;
-        segments.clear();
-        segments.push((start, 0usize));
-        let mut chars = 0usize;
-        let mut seg_start = start;
-        let mut all_hex = true;
-        loop {
-            while i < n && is_char(input[i]) {
-                i += 1;
-            }
-            let seg_len = i - seg_start;
-            all_hex &= input[seg_start..i]
-                .iter()
-                .all(|&b| CLASS[b as usize] & HEX != 0);
-            chars += seg_len;
-            // Padding ends a run.
-            let mut pad = 0;
-            while i < n && input[i] == b'=' && pad < 2 {
-                i += 1;
-                pad += 1;
-            }
-            if pad > 0 {
-                all_hex = false;
-                break;
-            }
-            // A wrapped line continues on the next one.
-            if seg_len >= 40 && seg_len % 4 == 0 {
-                let mut j = i;
-                if j < n && input[j] == b'\r' {
-                    j += 1;
-                }
-                if j < n && input[j] == b'\n' {
-                    j += 1;
-                    while j < n && (input[j] == b' ' || input[j] == b'\t') {
-                        j += 1;
-                    }
-                    if j < n && is_char(input[j]) {
-                        i = j;
-                        seg_start = j;
-                        segments.push((j, chars));
-                        all_hex = false;
-                        continue;
-                    }
-                }
-            }
-            break;
-        }
-        let end = i;
-        floor = end;
-        probe = (end / MIN_RUN + 1) * MIN_RUN + MIN_RUN - 1;
-        if all_hex && chars >= MIN_HEX_RUN {
-            scratch.clear();
-            if hex(&input[start..start + chars], &mut scratch) && reads_as_text(&scratch) {
-                keep(
-                    Decoded {
-                        kind: Kind::Hex,
-                        span: (start, start + chars),
-                        bytes: scratch.clone(),
-                        map: Map::Stride { start, stride: 2 },
-                    },
-                    budget,
-                    out,
-                );
-            }
-        } else if !all_hex && chars >= MIN_RUN {
-            scratch.clear();
-            if base64(input, &segments, end, &mut scratch) && reads_as_text(&scratch) {
-                keep(
-                    Decoded {
-                        kind: Kind::Base64,
-                        span: (start, end),
-                        bytes: scratch.clone(),
-                        map: Map::Base64 {
-                            segments: segments.clone(),
-                        },
-                    },
-                    budget,
-                    out,
-                );
+    let mut prev = 0u64;
+    for b in 0..n.div_ceil(64) {
+        let cur = block_mask(&input[64 * b..n.min(64 * b + 64)]);
+        // Bit i: a run of MIN_RUN starts at 64 * (b - 1) + i (blocks b - 1 and b; block -1
+        // is empty, so no bit below 64 is set for b = 0).
+        let mut starts = run_starts(u128::from(cur) << 64 | u128::from(prev));
+        prev = cur;
+        while starts != 0 {
+            let q = (64 * b + starts.trailing_zeros() as usize) - 64;
+            starts &= starts - 1;
+            if q >= floor {
+                floor = walk_run(input, q, floor, budget, out, &mut scratch, &mut segments);
             }
         }
     }
+}
+
+/// One bit per byte of `block` (at most 64 bytes): set for run characters. Computed as one
+/// byte per flag (compares the compiler vectorises), then packed eight at a time: multiplying
+/// eight 0/1 bytes by 0x0102_0408_1020_4080 gathers them, without carries, in the top byte.
+fn block_mask(block: &[u8]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        let other = (b == b'+') | (b == b'/') | (b == b'-') | (b == b'_');
+        *f = u8::from(letter | digit | other);
+    }
+    let mut m = 0u64;
+    for (k, eight) in flags.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+        m |= (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    m
+}
+
+/// Bit i set where bits i..i + 20 of `w` are all set.
+fn run_starts(w: u128) -> u128 {
+    let mut x = w & w >> 1; // 2 in a row
+    x &= x >> 2; // 4
+    x &= x >> 4; // 8
+    x &= x >> 8; // 16
+    x & x >> 4 // 20
+}
+
+/// Walks the run that holds `at` (none of it before `floor`), decodes it if it qualifies, and
+/// returns where it ends.
+fn walk_run(
+    input: &[u8],
+    at: usize,
+    floor: usize,
+    budget: &mut Budget,
+    out: &mut Vec<Decoded>,
+    scratch: &mut Vec<u8>,
+    segments: &mut Vec<(usize, usize)>,
+) -> usize {
+    let n = input.len();
+    let is_char = |b: u8| CLASS[b as usize] & (B64 | URL) != 0;
+    let start = at
+        - input[floor..at]
+            .iter()
+            .rev()
+            .position(|&b| !is_char(b))
+            .unwrap_or(at - floor);
+    let word_end = at
+        + input[at..]
+            .iter()
+            .position(|&b| !is_char(b))
+            .unwrap_or(n - at);
+    // One run: segments of characters separated by wrapped line breaks.
+    let mut i = word_end;
+    segments.clear();
+    segments.push((start, 0usize));
+    let mut chars = 0usize;
+    let mut seg_start = start;
+    let mut all_hex = true;
+    loop {
+        while i < n && is_char(input[i]) {
+            i += 1;
+        }
+        let seg_len = i - seg_start;
+        all_hex &= input[seg_start..i]
+            .iter()
+            .all(|&b| CLASS[b as usize] & HEX != 0);
+        chars += seg_len;
+        // Padding ends a run.
+        let mut pad = 0;
+        while i < n && input[i] == b'=' && pad < 2 {
+            i += 1;
+            pad += 1;
+        }
+        if pad > 0 {
+            all_hex = false;
+            break;
+        }
+        // A wrapped line continues on the next one.
+        if seg_len >= 40 && seg_len % 4 == 0 {
+            let mut j = i;
+            if j < n && input[j] == b'\r' {
+                j += 1;
+            }
+            if j < n && input[j] == b'\n' {
+                j += 1;
+                while j < n && (input[j] == b' ' || input[j] == b'\t') {
+                    j += 1;
+                }
+                if j < n && is_char(input[j]) {
+                    i = j;
+                    seg_start = j;
+                    segments.push((j, chars));
+                    all_hex = false;
+                    continue;
+                }
+            }
+        }
+        break;
+    }
+    let end = i;
+    if all_hex && chars >= MIN_HEX_RUN {
+        scratch.clear();
+        if hex(&input[start..start + chars], scratch) && reads_as_text(scratch) {
+            keep(
+                Decoded {
+                    kind: Kind::Hex,
+                    span: (start, start + chars),
+                    bytes: scratch.clone(),
+                    map: Map::Stride { start, stride: 2 },
+                },
+                budget,
+                out,
+            );
+        }
+    } else if !all_hex && chars >= MIN_RUN {
+        scratch.clear();
+        if base64(input, segments, end, scratch) && reads_as_text(scratch) {
+            keep(
+                Decoded {
+                    kind: Kind::Base64,
+                    span: (start, end),
+                    bytes: scratch.clone(),
+                    map: Map::Base64 {
+                        segments: segments.clone(),
+                    },
+                },
+                budget,
+                out,
+            );
+        }
+    }
+    end
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -411,12 +473,13 @@ fn b64_value(b: u8) -> Option<u32> {
 /// Decodes the characters of a run (its segments, up to `end`, padding left out) into `out`.
 /// Both alphabets at once: a string that mixes them is not base64, and decodes to noise that
 /// [`reads_as_text`] drops. False for a length no encoding has (4k + 1 characters), and as
-/// soon as a decoded byte is a control character: most runs are identifiers, paths or hashes,
-/// and their noise shows within a few bytes.
+/// soon as a decoded byte is a control character or one UTF-8 never uses: most runs are
+/// identifiers, paths, hashes or `-----` rules, and their noise shows within a few bytes.
 fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u8>) -> bool {
     let mut acc = 0u32;
     let mut bits = 0;
     let mut count = 0usize;
+    let mut utf8 = Utf8Text::default();
     let gzip_or_zlib = matches!(
         &input[segments[0].0..],
         [b'H', b'4', b's', b'I', ..] | [b'e', b'J' | b'N' | b'A' | b'F', ..]
@@ -433,7 +496,7 @@ fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u
             if bits >= 8 {
                 bits -= 8;
                 let byte = (acc >> bits) as u8;
-                if !gzip_or_zlib && is_control(byte) {
+                if !gzip_or_zlib && !utf8.next(byte) {
                     return false;
                 }
                 out.push(byte);
@@ -442,6 +505,33 @@ fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u
         }
     }
     count % 4 != 1
+}
+
+/// Byte-by-byte check that bytes can be text: no control character, and UTF-8's shape (lead
+/// and continuation bytes where they belong). What [`reads_as_text`] accepts, less exactly,
+/// decided as the bytes come: noise fails within a byte or two.
+#[derive(Default)]
+struct Utf8Text {
+    /// Continuation bytes still due.
+    need: u8,
+}
+
+impl Utf8Text {
+    fn next(&mut self, b: u8) -> bool {
+        match b {
+            0x80..=0xBF if self.need > 0 => {
+                self.need -= 1;
+                return true;
+            }
+            _ if self.need > 0 => return false,
+            0x00..=0x7F => return !is_control(b),
+            0xC2..=0xDF => self.need = 1,
+            0xE0..=0xEF => self.need = 2,
+            0xF0..=0xF4 => self.need = 3,
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// Bytes that may appear in a percent-encoded or escaped string: everything but whitespace,
@@ -940,6 +1030,45 @@ mod tests {
     }
 
     #[test]
+    fn block_masks_mark_run_characters() {
+        let block: Vec<u8> = (0..64u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(i))
+            .collect();
+        for bytes in [&block[..], &block[..13], b"ab+/-_ =.\n\x00\xffZ09"] {
+            let m = block_mask(bytes);
+            for (i, &b) in bytes.iter().enumerate() {
+                let want = CLASS[b as usize] & (B64 | URL) != 0;
+                assert_eq!(m >> i & 1 == 1, want, "byte {b:#x} at {i}");
+            }
+            assert_eq!(m >> bytes.len().min(63) >> 1, 0);
+        }
+        assert_eq!(run_starts(u128::MAX >> 108), 1); // 20 ones: one start
+        assert_eq!(run_starts(u128::MAX >> 109), 0); // 19 ones: none
+    }
+
+    #[test]
+    fn runs_are_found_wherever_they_start() {
+        // The shortest run that is decoded, at every offset, after words and runs of every
+        // length: the probes must not step over it.
+        let run = b64("0123456789abcde");
+        assert_eq!(run.len(), MIN_RUN);
+        for lead in 0..3 * MIN_RUN {
+            for word in [0, 1, 5, MIN_RUN - 1, MIN_RUN, 2 * MIN_RUN + 3] {
+                let mut text = "x".repeat(word);
+                text.push(' ');
+                text.push_str(&" ".repeat(lead));
+                text.push_str(&run);
+                text.push_str(" tail");
+                let got = all(text.as_bytes());
+                assert!(
+                    got.iter().any(|g| g.1 == "0123456789abcde"),
+                    "word {word}, lead {lead}: {got:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn wrapped_base64_is_one_run() {
         let text = "The quick brown fox jumps over the lazy dog, ".repeat(6);
         let enc = b64(&text);
@@ -974,12 +1103,12 @@ mod tests {
         let got = all(b"url = https://user:%67%68%70%5Fabc%2Fdef@example.com/x");
         assert_eq!(got[0].0, Kind::Percent);
         assert_eq!(got[0].1, "https://user:ghp_abc/def@example.com/x");
-        let got = all(br#"{"t": "\u0067hp_abc\/def\x41\101\u{42}"}"#);
+        let got = all(br#"{"t": "\u0067hp_abc\/def\x41\101\u{42}xyz"}"#);
         assert_eq!(got[0].0, Kind::Escape);
-        assert_eq!(got[0].1, "ghp_abc/defAAB");
-        let got = all(b"<a title=\"&#103;&#x68;p&lowbar;token&amp;more\">");
+        assert_eq!(got[0].1, "ghp_abc/defAABxyz");
+        let got = all(b"<a title=\"&#103;&#x68;p&lowbar;token&amp;more_text\">");
         assert_eq!(got[0].0, Kind::Html);
-        assert_eq!(got[0].1, "ghp_token&more");
+        assert_eq!(got[0].1, "ghp_token&more_text");
     }
 
     #[test]
@@ -1010,8 +1139,8 @@ mod tests {
         let (s, e) = d.outer(at, at + 6);
         // The groups holding bytes 11..17 are characters 12..24 of the encoding.
         assert_eq!((s, e), (5 + 12, 5 + 24));
-        let got = all(b"a=%41%42%43defghijklm");
-        assert_eq!(got[0].1, "a=ABCdefghijklm");
+        let got = all(b"a=%41%42%43defghijklmn");
+        assert_eq!(got[0].1, "a=ABCdefghijklmn");
     }
 
     #[test]

@@ -255,8 +255,8 @@ impl Scanner {
     fn candidates(&self, haystack: &[u8], origin: Option<&Origin>) -> Vec<Candidate> {
         let mut out = Vec::new();
         let path = std::cell::OnceCell::new();
-        let mut matchers: Vec<RuleMatcher> =
-            self.rules.rules.iter().map(RuleMatcher::new).collect();
+        // Built at the first keyword hit: most inputs (and most decoded stretches) have none.
+        let mut matchers: Vec<RuleMatcher> = Vec::new();
         let emit = |ri: usize, found: Found, out: &mut Vec<Candidate>| {
             let rule = &self.rules.rules[ri];
             let (start, end) = found.secret;
@@ -289,6 +289,9 @@ impl Scanner {
             });
         };
         self.prefilter.for_each_hit(haystack, |hit| {
+            if matchers.is_empty() {
+                matchers = self.rules.rules.iter().map(RuleMatcher::new).collect();
+            }
             for &ri in self.prefilter.owners(hit.keyword) {
                 matchers[ri].hit(haystack, hit, &mut |m| emit(ri, m, &mut out));
             }
