@@ -154,6 +154,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_decode: bool,
 
+    /// Git modes: no web links to commits and lines, even where the remote (origin) is on
+    /// GitHub, GitLab or Bitbucket.
+    #[arg(long)]
+    pub no_links: bool,
+
     /// Do not respect .gitignore, .ignore and git exclude files.
     #[arg(long)]
     pub no_ignore: bool,

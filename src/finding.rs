@@ -265,6 +265,18 @@ pub struct Provenance {
     /// at this path, after one that did (`None` while it is present, or if HEAD's history
     /// never held it there).
     pub removed_in: Option<CommitMeta>,
+    /// Web pages of the introducing commit and of the line, where the repository's remote is
+    /// on a known forge (and `--no-links` was not given).
+    pub links: Option<Links>,
+}
+
+/// A finding's pages on the repository's forge.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    /// The introducing commit.
+    pub commit: String,
+    /// The secret's line in that commit's version of the file (`None` for a commit message).
+    pub line: Option<String>,
 }
 
 /// The commit facts a history finding reports.

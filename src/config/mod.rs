@@ -362,6 +362,7 @@ impl ScanConfig {
                 mode,
                 max_blob_size: max_file_size,
                 threads,
+                links: !args.no_links,
             }),
             _ => None,
         };

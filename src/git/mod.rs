@@ -18,6 +18,7 @@
 
 mod blobs;
 mod files;
+mod forge;
 mod history;
 mod lines;
 mod provenance;
@@ -70,6 +71,8 @@ pub(crate) struct GitConfig {
     /// Paths the scan is limited to (`-- PATH...`).
     pub pathspec: Option<Pathspec>,
     pub threads: usize,
+    /// Give findings web links when the remote is on a known forge (`--no-links`: false).
+    pub links: bool,
 }
 
 /// Runs the configured git scan. Errors here are fatal (not a repository, a bad revision);
@@ -85,6 +88,12 @@ pub(crate) fn scan_git(
     let repo = gix::discover(&cfg.repo)
         .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
     let tally = Tally::watched(progress);
+    // Read before the scan takes the repository (a history scan consumes it).
+    let forge = if cfg.links {
+        forge::Forge::of(&repo)
+    } else {
+        None
+    };
     let mut commits = None;
     match &cfg.mode {
         GitMode::History { stash } => history::history(repo, *stash, cfg, scanner, &tally)?,
@@ -107,7 +116,29 @@ pub(crate) fn scan_git(
     }
     let mut outcome = tally.into_outcome(started.elapsed());
     outcome.commits = commits;
+    if let Some(forge) = forge {
+        for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
+            add_links(f, &forge);
+        }
+    }
     Ok(Some(outcome))
+}
+
+/// Links to a finding's introducing commit (history and range findings have one) and to its
+/// line there; a commit or tag message links to the commit only.
+fn add_links(f: &mut crate::finding::Finding, forge: &forge::Forge) {
+    use crate::finding::Origin;
+    let path = match &f.origin {
+        Origin::Blob { path: Some(p), .. } => Some(p.clone()),
+        Origin::Message { kind: "commit", .. } => None,
+        _ => return,
+    };
+    let line = f.line;
+    if let Some(p) = f.provenance.as_mut() {
+        if let Some(c) = &p.commit {
+            p.links = Some(forge.links(&c.id, path.as_deref(), line));
+        }
+    }
 }
 
 /// `read()` (an object access), with a panic inside it turned into an error: gix panics on

@@ -13,7 +13,7 @@ use crate::finding::{Finding, Origin};
 use crate::scan::Outcome;
 
 /// The header row; one column per field, stable (new columns are only ever appended).
-const COLUMNS: [&str; 21] = [
+const COLUMNS: [&str; 23] = [
     "path",
     "line",
     "column",
@@ -35,6 +35,8 @@ const COLUMNS: [&str; 21] = [
     "present_at_head",
     "removed_in",
     "decoded",
+    "commit_url",
+    "line_url",
 ];
 
 /// A field as a CSV cell: neutralised against formulas, quoted when it must be.
@@ -83,6 +85,10 @@ fn row(f: &Finding, show_secrets: bool) -> Vec<String> {
         opt(p.and_then(|p| p.present_at_head).map(|b| b.to_string())),
         opt(p.and_then(|p| p.removed_in.as_ref()).map(|c| c.id.clone())),
         f.decoded.join(" > "),
+        opt(p.and_then(|p| p.links.as_ref()).map(|l| l.commit.clone())),
+        opt(p
+            .and_then(|p| p.links.as_ref())
+            .and_then(|l| l.line.clone())),
     ]
 }
 

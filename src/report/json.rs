@@ -35,6 +35,9 @@ struct FindingJson<'a> {
     details: BTreeMap<&'a str, &'a str>,
     fingerprint: &'a str,
     line: u64,
+    /// Web pages of the introducing commit and of the line, on the remote's forge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<LinksJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message_of: Option<MessageOf<'a>>,
     offset: u64,
@@ -69,6 +72,20 @@ struct CommitJson<'a> {
     date: &'a str,
     id: &'a str,
     summary: &'a str,
+}
+
+#[derive(Serialize)]
+pub(super) struct LinksJson<'a> {
+    commit: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<&'a str>,
+}
+
+pub(super) fn links_json(p: Option<&crate::finding::Provenance>) -> Option<LinksJson<'_>> {
+    p.and_then(|p| p.links.as_ref()).map(|l| LinksJson {
+        commit: &l.commit,
+        line: l.line.as_deref(),
+    })
 }
 
 #[derive(Serialize)]
@@ -113,6 +130,7 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
             .collect(),
         fingerprint: f.fingerprint.as_str(),
         line: f.line,
+        links: links_json(p),
         message_of,
         offset: f.offset,
         other_paths: p.map(|p| p.other_paths.len()),

@@ -324,6 +324,8 @@ struct PropertiesJson<'a> {
     details: BTreeMap<&'a str, &'a str>,
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<super::json::LinksJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     message_of: Option<MessageOfJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     other_paths: Option<usize>,
@@ -395,6 +397,7 @@ fn result<'a>(
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect(),
         fingerprint: f.fingerprint.as_str(),
+        links: super::json::links_json(p),
         message_of,
         other_paths: p.map(|p| p.other_paths.len()),
         secret: show_secrets.then(|| f.secret.shown(true)),

@@ -203,6 +203,11 @@ fn write_finding(
     if let Some(line) = provenance_line(f) {
         writeln!(out, "{indent}{}", paint.wrap(YELLOW, &terminal(&line)))?;
     }
+    if let Some(l) = f.provenance.as_ref().and_then(|p| p.links.as_ref()) {
+        // The line's page where there is one, else the commit's: one link to click.
+        let url = l.line.as_deref().unwrap_or(&l.commit);
+        writeln!(out, "{indent}{}", paint.wrap(DIM, &terminal(url)))?;
+    }
     if let Some(v) = &f.verification {
         let colour = if v.status == crate::finding::Status::Live {
             RED

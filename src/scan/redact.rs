@@ -186,6 +186,12 @@ impl<'s> Redactor<'s> {
             for path in &mut p.other_paths {
                 self.redact_in_place(path);
             }
+            if let Some(l) = p.links.as_mut() {
+                self.redact_in_place(&mut l.commit);
+                for line in l.line.iter_mut() {
+                    self.redact_in_place(line);
+                }
+            }
         }
         if let Some(v) = f.verification.as_mut() {
             for s in [&mut v.reason, &mut v.login, &mut v.sso, &mut v.expires_at]

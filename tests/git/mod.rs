@@ -3,6 +3,7 @@
 
 mod history;
 mod hook;
+mod links;
 mod range;
 mod staged;
 
