@@ -18,9 +18,10 @@
 //!   are dropped before any rule sees them. Random bytes pass that test with negligible odds,
 //!   so noise produces neither work nor findings.
 //!
-//! Bounds: every decoder produces at most as many bytes as it reads, except decompression,
-//! which stops at the [`Budget`] (bytes produced per input, all decoders and depths together)
-//! and at [`MAX_RATIO`] times its compressed size; a stream cut short says so.
+//! Bounds: every decoder produces at most as many bytes as it reads (UTF-16 up to 3/2: a
+//! two-byte unit can be three bytes of UTF-8), except decompression, which stops at the
+//! [`Budget`] (bytes produced per input, all decoders and depths together) and at
+//! [`MAX_RATIO`] times its compressed size; a stream cut short says so.
 
 use std::io::Read;
 

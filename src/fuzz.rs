@@ -295,8 +295,8 @@ pub fn checks(data: &[u8]) {
 
 /// One decoder of the decode stage on arbitrary bytes (`kind` names it, as in reports): no
 /// panic; every decoded stretch lies in the input, and any part of its decoded bytes maps back
-/// into that stretch, in order; text decoders produce no more than they read, decompression no
-/// more than its ratio and the budget allow.
+/// into that stretch, in order; text decoders produce no more than they read (UTF-16: 3/2 of
+/// it), decompression no more than its ratio and the budget allow.
 pub fn decode(kind: &str, data: &[u8]) {
     use crate::decode::{decode_with, Budget, Kind, BUDGET, MAX_RATIO};
     let kind = Kind::ALL
@@ -313,6 +313,10 @@ pub fn decode(kind: &str, data: &[u8]) {
         );
         if kind.expands() {
             assert!(d.bytes.len() <= data.len() * MAX_RATIO && d.bytes.len() <= BUDGET);
+        } else if matches!(kind, Kind::Utf16Le | Kind::Utf16Be) {
+            // Two bytes of UTF-16 are up to three of UTF-8 (U+0800..U+FFFF, and U+FFFD for an
+            // unpaired surrogate).
+            assert!(d.bytes.len() <= (hi - lo) * 3 / 2, "{kind:?} grew past 3/2");
         } else {
             assert!(
                 d.bytes.len() <= hi - lo,
