@@ -418,6 +418,8 @@ impl Scanner {
         struct Item<'a> {
             rule: usize,
             start: usize,
+            /// Where its text in the input ends (the encoded text's, for a decoded one).
+            end: usize,
             verdict: &'a Verdict,
             bytes: &'a [u8],
             chain: &'a [Kind],
@@ -428,6 +430,7 @@ impl Scanner {
             .map(|c| Item {
                 rule: c.rule,
                 start: c.start,
+                end: c.end,
                 verdict: &c.verdict,
                 bytes: &haystack[c.start..c.end],
                 chain: &[],
@@ -435,6 +438,7 @@ impl Scanner {
             .chain(decoded.iter().map(|c| Item {
                 rule: c.rule,
                 start: c.start,
+                end: c.end,
                 verdict: &c.verdict,
                 bytes: &c.bytes,
                 chain: &c.chain,
@@ -478,15 +482,7 @@ impl Scanner {
                 suppression: marker.map(|marker| Suppression::Marker { marker }),
                 decoded: c.chain.iter().map(|k| k.name()).collect(),
             };
-            let end = if c.chain.is_empty() {
-                c.start + c.bytes.len()
-            } else {
-                decoded
-                    .iter()
-                    .find(|d| d.start == c.start && d.bytes == c.bytes)
-                    .map_or(c.start, |d| d.end)
-            };
-            kept.push((finding, end, marker.is_some()));
+            kept.push((finding, c.end, marker.is_some()));
         }
         let spans = redact::Spans::new(
             candidates
