@@ -146,7 +146,7 @@ pub struct ScanArgs {
 
     /// How many encodings deep to look for secrets: base64, hex, percent-encoding, escapes,
     /// HTML entities, UTF-16, gzip/zlib, and these inside each other (base64 of base64 is 2).
-    #[arg(long, value_name = "N", default_value_t = patrol_default_decode_depth(),
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH,
           value_parser = clap::value_parser!(u8).range(0..=8))]
     pub decode_depth: u8,
 
@@ -344,9 +344,4 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
-}
-
-/// The decode stage's default depth, as the scan layer defines it.
-const fn patrol_default_decode_depth() -> u8 {
-    crate::scan::DEFAULT_DECODE_DEPTH
 }

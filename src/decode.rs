@@ -11,8 +11,9 @@
 //! findings at the encoded text's place.
 //!
 //! How stretches are chosen (the cost of the stage, where there is nothing to decode):
-//! - one pass over the bytes finds runs of base64/hex characters at least [`MIN_RUN`] long;
-//!   `%`, `\`, `&` and NUL are located with `memchr`, which source code rarely makes slow;
+//! - one pass over the bytes finds runs of base64/hex characters at least [`MIN_RUN`] long
+//!   (from bit masks of 64-byte blocks); one `memchr3` pass finds the `%`, `\` and `&` that
+//!   begin an encoding; UTF-16 is looked for only in inputs that hold a NUL;
 //! - a decoded stretch is kept only if it reads as text (or starts a compressed stream):
 //!   identifiers, paths and hashes that happen to be valid base64 or hex decode to noise and
 //!   are dropped before any rule sees them. Random bytes pass that test with negligible odds,
@@ -35,8 +36,6 @@ pub(crate) const BUDGET: usize = 64 << 20;
 /// A compressed stream may expand at most this many times (a "zip bomb" expands millions of
 /// times; real text compresses 3 to 20 times, logs of repeated lines up to a few hundred).
 pub(crate) const MAX_RATIO: usize = 1000;
-/// Decompressed output is read in pieces this large, so a stream that ends early costs little.
-const PIECE: usize = 64 << 10;
 
 /// An encoding the stage undoes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -53,6 +52,23 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    pub(crate) const ALL: [Kind; 9] = [
+        Kind::Base64,
+        Kind::Hex,
+        Kind::Percent,
+        Kind::Escape,
+        Kind::Html,
+        Kind::Utf16Le,
+        Kind::Utf16Be,
+        Kind::Gzip,
+        Kind::Zlib,
+    ];
+
+    /// Whether the decoder can produce more bytes than it reads (decompression only).
+    pub(crate) fn expands(self) -> bool {
+        matches!(self, Kind::Gzip | Kind::Zlib)
+    }
+
     /// The stable name reports use in a decode chain.
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -158,9 +174,7 @@ pub(crate) fn decode_all(input: &[u8], whole: bool, budget: &mut Budget) -> Vec<
             return out;
         }
         if let Some(d) = utf16_with_bom(input) {
-            if budget.take(d.bytes.len()) {
-                out.push(d);
-            }
+            push(d, budget, &mut out);
             return out;
         }
     }
@@ -188,25 +202,6 @@ pub(crate) fn decode_with(kind: Kind, input: &[u8], budget: &mut Budget) -> Vec<
     out
 }
 
-impl Kind {
-    pub(crate) const ALL: [Kind; 9] = [
-        Kind::Base64,
-        Kind::Hex,
-        Kind::Percent,
-        Kind::Escape,
-        Kind::Html,
-        Kind::Utf16Le,
-        Kind::Utf16Be,
-        Kind::Gzip,
-        Kind::Zlib,
-    ];
-
-    /// Whether the decoder can produce more bytes than it reads (decompression only).
-    pub(crate) fn expands(self) -> bool {
-        matches!(self, Kind::Gzip | Kind::Zlib)
-    }
-}
-
 /// Decoded bytes worth scanning: text (printable ASCII and whitespace, or valid UTF-8 without
 /// control characters), or the start of a compressed stream.
 fn reads_as_text(bytes: &[u8]) -> bool {
@@ -231,8 +226,21 @@ fn is_control(b: u8) -> bool {
 /// colour, not a secret); they are not scanned. What a [`MIN_RUN`] of base64 decodes to.
 const MIN_DECODED: usize = 15;
 
+/// Decoded bytes long enough and textual enough to scan.
+fn worth_scanning(bytes: &[u8]) -> bool {
+    bytes.len() >= MIN_DECODED && reads_as_text(bytes)
+}
+
+/// Adds `d` if its bytes are worth scanning and the budget has room for them.
 fn keep(d: Decoded, budget: &mut Budget, out: &mut Vec<Decoded>) {
-    if d.bytes.len() >= MIN_DECODED && reads_as_text(&d.bytes) && budget.take(d.bytes.len()) {
+    if worth_scanning(&d.bytes) {
+        push(d, budget, out);
+    }
+}
+
+/// Adds `d` if the budget has room for its bytes.
+fn push(d: Decoded, budget: &mut Budget, out: &mut Vec<Decoded>) {
+    if budget.take(d.bytes.len()) {
         out.push(d);
     }
 }
@@ -240,9 +248,8 @@ fn keep(d: Decoded, budget: &mut Budget, out: &mut Vec<Decoded>) {
 const B64: u8 = 1;
 const HEX: u8 = 2;
 const URL: u8 = 4;
-const PAD: u8 = 8;
 
-/// Character classes for the run scan.
+/// Character classes for walking a run (`=` padding is looked for where a run ends).
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -254,8 +261,6 @@ static CLASS: [u8; 256] = {
             B64
         } else if b == b'-' || b == b'_' {
             URL
-        } else if b == b'=' {
-            PAD
         } else {
             0
         };
@@ -400,8 +405,8 @@ fn walk_run(
     let end = i;
     if all_hex && chars >= MIN_HEX_RUN {
         scratch.clear();
-        if hex(&input[start..start + chars], scratch) && reads_as_text(scratch) {
-            keep(
+        if hex(&input[start..start + chars], scratch) && worth_scanning(scratch) {
+            push(
                 Decoded {
                     kind: Kind::Hex,
                     span: (start, start + chars),
@@ -414,8 +419,8 @@ fn walk_run(
         }
     } else if !all_hex && chars >= MIN_RUN {
         scratch.clear();
-        if base64(input, segments, end, scratch) && reads_as_text(scratch) {
-            keep(
+        if base64(input, segments, end, scratch) && worth_scanning(scratch) {
+            push(
                 Decoded {
                     kind: Kind::Base64,
                     span: (start, end),
@@ -598,142 +603,151 @@ fn stretches(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
     }
 }
 
-/// `%XX` sequences (the rest of the stretch is kept as it is; `+` stays `+`, as in userinfo).
+/// A stretch being decoded into bytes and their map: each byte or character put out notes
+/// where its spelling starts in the input.
+struct Rewrite {
+    bytes: Vec<u8>,
+    map: Vec<u32>,
+    /// Some spelling was decoded (else the stretch is not worth scanning again).
+    changed: bool,
+}
+
+impl Rewrite {
+    fn new(len: usize) -> Rewrite {
+        Rewrite {
+            bytes: Vec::with_capacity(len),
+            map: Vec::with_capacity(len + 1),
+            changed: false,
+        }
+    }
+
+    /// A byte kept as written at `at`.
+    fn keep(&mut self, at: usize, b: u8) {
+        self.bytes.push(b);
+        self.map.push(at as u32);
+    }
+
+    /// A byte decoded from the spelling at `at` (percent-encoding spells bytes).
+    fn decoded_byte(&mut self, at: usize, b: u8) {
+        self.keep(at, b);
+        self.changed = true;
+    }
+
+    /// A character decoded from the spelling at `at`, as UTF-8.
+    fn decoded(&mut self, at: usize, c: char) {
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.decoded_byte(at, b);
+        }
+    }
+
+    /// The bytes and map (closed at `end`), if anything was decoded.
+    fn finish(mut self, end: usize) -> Option<(Vec<u8>, Vec<u32>)> {
+        self.map.push(end as u32);
+        self.changed.then_some((self.bytes, self.map))
+    }
+}
+
 fn percent_starts(after: &[u8]) -> bool {
     matches!(after, [h, l, ..] if h.is_ascii_hexdigit() && l.is_ascii_hexdigit())
 }
 
+/// `%XX` sequences (the rest of the stretch is kept as it is; `+` stays `+`, as in userinfo).
 fn percent(s: &[u8], base: usize) -> Option<(Vec<u8>, Vec<u32>)> {
-    {
-        let mut bytes = Vec::with_capacity(s.len());
-        let mut map = Vec::with_capacity(s.len() + 1);
-        let mut i = 0;
-        let mut any = false;
-        while i < s.len() {
-            map.push((base + i) as u32);
-            if s[i] == b'%' {
-                if let (Some(h), Some(l)) = (
-                    s.get(i + 1).copied().and_then(hex_value),
-                    s.get(i + 2).copied().and_then(hex_value),
-                ) {
-                    bytes.push(h << 4 | l);
-                    i += 3;
-                    any = true;
-                    continue;
-                }
+    let mut out = Rewrite::new(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            let digit = |k: usize| s.get(k).copied().and_then(hex_value);
+            if let (Some(h), Some(l)) = (digit(i + 1), digit(i + 2)) {
+                out.decoded_byte(base + i, h << 4 | l);
+                i += 3;
+                continue;
             }
-            bytes.push(s[i]);
-            i += 1;
         }
-        map.push((base + s.len()) as u32);
-        any.then_some((bytes, map))
+        out.keep(base + i, s[i]);
+        i += 1;
     }
+    out.finish(base + s.len())
 }
 
-fn push_char(bytes: &mut Vec<u8>, map: &mut Vec<u32>, at: usize, c: char) {
-    let mut buf = [0u8; 4];
-    for &b in c.encode_utf8(&mut buf).as_bytes() {
-        bytes.push(b);
-        map.push(at as u32);
-    }
-}
-
-/// Backslash escapes as JSON, JavaScript, Python, C and shells write them: `\uXXXX` (with
-/// surrogate pairs), `\u{X…}`, `\xXX`, octal `\NNN`, and `\` before any other character.
 /// Only escapes that can spell a token's character start a stretch: `\n` or `\"` alone
 /// change nothing a rule matches.
 fn escape_starts(after: &[u8]) -> bool {
     matches!(after, [b'u' | b'x' | b'0'..=b'7' | b'/', ..])
 }
 
+/// Backslash escapes as JSON, JavaScript, Python, C and shells write them: `\uXXXX` (with
+/// surrogate pairs), `\u{X…}`, `\xXX`, octal `\NNN`, and `\` before any other character.
 fn escapes(s: &[u8], base: usize) -> Option<(Vec<u8>, Vec<u32>)> {
-    {
-        let mut bytes = Vec::with_capacity(s.len());
-        let mut map = Vec::with_capacity(s.len() + 1);
-        let mut i = 0;
-        let mut any = false;
-        let hex_at = |from: usize, n: usize| -> Option<u32> {
-            let d = s.get(from..from + n)?;
-            d.iter()
-                .try_fold(0u32, |acc, &b| Some(acc << 4 | u32::from(hex_value(b)?)))
-        };
-        while i < s.len() {
-            let at = base + i;
-            if s[i] != b'\\' || i + 1 >= s.len() {
-                bytes.push(s[i]);
-                map.push(at as u32);
-                i += 1;
-                continue;
+    let mut out = Rewrite::new(s.len());
+    let hex_at = |from: usize, n: usize| -> Option<u32> {
+        let d = s.get(from..from + n)?;
+        d.iter()
+            .try_fold(0u32, |acc, &b| Some(acc << 4 | u32::from(hex_value(b)?)))
+    };
+    let mut i = 0;
+    while i < s.len() {
+        let at = base + i;
+        if s[i] != b'\\' || i + 1 >= s.len() {
+            out.keep(at, s[i]);
+            i += 1;
+            continue;
+        }
+        // The character and the length of its spelling; `None`: the backslash stays.
+        let decoded: Option<(char, usize)> = match s[i + 1] {
+            b'u' if s.get(i + 2) == Some(&b'{') => {
+                let close = s[i + 3..].iter().take(7).position(|&b| b == b'}');
+                close.and_then(|c| {
+                    let v = std::str::from_utf8(&s[i + 3..i + 3 + c]).ok()?;
+                    Some((char::from_u32(u32::from_str_radix(v, 16).ok()?)?, c + 4))
+                })
             }
-            let next = s[i + 1];
-            let (c, len) = match next {
-                b'u' if s.get(i + 2) == Some(&b'{') => {
-                    let close = s[i + 3..].iter().take(7).position(|&b| b == b'}');
-                    match close.and_then(|c| {
-                        let v = std::str::from_utf8(&s[i + 3..i + 3 + c]).ok()?;
-                        Some((char::from_u32(u32::from_str_radix(v, 16).ok()?)?, c + 4))
-                    }) {
-                        Some(x) => (Some(x.0), x.1),
-                        None => (None, 1),
-                    }
-                }
-                b'u' => match hex_at(i + 2, 4) {
-                    Some(hi @ 0xD800..=0xDBFF) => {
-                        let lo = (s.get(i + 6) == Some(&b'\\') && s.get(i + 7) == Some(&b'u'))
-                            .then(|| hex_at(i + 8, 4))
-                            .flatten()
-                            .filter(|lo| (0xDC00..=0xDFFF).contains(lo));
-                        match lo {
-                            Some(lo) => (
-                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)),
-                                12,
-                            ),
-                            None => (None, 1),
-                        }
-                    }
-                    Some(v) => (char::from_u32(v), 6),
-                    None => (None, 1),
-                },
-                b'x' => match hex_at(i + 2, 2) {
-                    Some(v) => (char::from_u32(v), 4),
-                    None => (None, 1),
-                },
-                b'0'..=b'7' => {
-                    let digits = s[i + 1..]
-                        .iter()
-                        .take(3)
-                        .take_while(|b| (b'0'..=b'7').contains(b))
-                        .count();
-                    let v = s[i + 1..i + 1 + digits]
-                        .iter()
-                        .fold(0u32, |acc, &b| acc * 8 + u32::from(b - b'0'));
-                    (char::from_u32(v), digits + 1)
-                }
-                // Letters are control escapes (`\n`, `\t`) or unknown: kept as written, so a
-                // token after `\n` keeps its word boundary.
-                b if b.is_ascii_alphabetic() => (None, 1),
-                other => (Some(char::from(other)), 2),
-            };
-            match c {
-                Some(c) if len > 1 => {
-                    push_char(&mut bytes, &mut map, at, c);
-                    i += len;
-                    any = true;
-                }
-                _ => {
-                    bytes.push(s[i]);
-                    map.push(at as u32);
-                    i += 1;
-                }
+            b'u' => match hex_at(i + 2, 4) {
+                Some(hi @ 0xD800..=0xDBFF) => (s.get(i + 6) == Some(&b'\\')
+                    && s.get(i + 7) == Some(&b'u'))
+                .then(|| hex_at(i + 8, 4))
+                .flatten()
+                .filter(|lo| (0xDC00..=0xDFFF).contains(lo))
+                .and_then(|lo| char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)))
+                .map(|c| (c, 12)),
+                Some(v) => char::from_u32(v).map(|c| (c, 6)),
+                None => None,
+            },
+            b'x' => hex_at(i + 2, 2).and_then(char::from_u32).map(|c| (c, 4)),
+            b'0'..=b'7' => {
+                let digits = s[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|b| (b'0'..=b'7').contains(b))
+                    .count();
+                let v = s[i + 1..i + 1 + digits]
+                    .iter()
+                    .fold(0u32, |acc, &b| acc * 8 + u32::from(b - b'0'));
+                char::from_u32(v).map(|c| (c, digits + 1))
+            }
+            // Letters are control escapes (`\n`, `\t`) or unknown: kept as written, so a
+            // token after `\n` keeps its word boundary.
+            b if b.is_ascii_alphabetic() => None,
+            // Any other ASCII character stands for itself (`\/`, `\"`); a backslash before a
+            // byte of a multi-byte character stays, as the character's bytes are not one.
+            other if other.is_ascii() => Some((char::from(other), 2)),
+            _ => None,
+        };
+        match decoded {
+            Some((c, len)) => {
+                out.decoded(at, c);
+                i += len;
+            }
+            None => {
+                out.keep(at, s[i]);
+                i += 1;
             }
         }
-        map.push((base + s.len()) as u32);
-        any.then_some((bytes, map))
     }
+    out.finish(base + s.len())
 }
 
-/// HTML and XML character references: `&#NNN;`, `&#xHH;` and the named ones a token or a
-/// URL holding one can contain.
 fn html_starts(after: &[u8]) -> bool {
     after.first() == Some(&b'#')
         || after
@@ -743,55 +757,49 @@ fn html_starts(after: &[u8]) -> bool {
             .is_some_and(|semi| semi > 1 && after[..semi].iter().all(u8::is_ascii_alphabetic))
 }
 
+/// HTML and XML character references: `&#NNN;`, `&#xHH;` and the named ones a token or a
+/// URL holding one can contain.
 fn html(s: &[u8], base: usize) -> Option<(Vec<u8>, Vec<u32>)> {
-    {
-        let mut bytes = Vec::with_capacity(s.len());
-        let mut map = Vec::with_capacity(s.len() + 1);
-        let mut i = 0;
-        let mut any = false;
-        while i < s.len() {
-            let at = base + i;
-            if s[i] == b'&' {
-                if let Some(semi) = s[i + 1..].iter().take(10).position(|&b| b == b';') {
-                    let name = &s[i + 1..i + 1 + semi];
-                    let c = match name {
-                        [b'#', b'x' | b'X', h @ ..] => std::str::from_utf8(h)
-                            .ok()
-                            .and_then(|h| u32::from_str_radix(h, 16).ok())
-                            .and_then(char::from_u32),
-                        [b'#', d @ ..] => std::str::from_utf8(d)
-                            .ok()
-                            .and_then(|d| d.parse::<u32>().ok())
-                            .and_then(char::from_u32),
-                        b"amp" => Some('&'),
-                        b"lt" => Some('<'),
-                        b"gt" => Some('>'),
-                        b"quot" => Some('"'),
-                        b"apos" => Some('\''),
-                        b"sol" => Some('/'),
-                        b"equals" => Some('='),
-                        b"plus" => Some('+'),
-                        b"colon" => Some(':'),
-                        b"lowbar" => Some('_'),
-                        b"hyphen" | b"dash" => Some('-'),
-                        b"period" => Some('.'),
-                        _ => None,
-                    };
-                    if let Some(c) = c {
-                        push_char(&mut bytes, &mut map, at, c);
-                        i += semi + 2;
-                        any = true;
-                        continue;
-                    }
-                }
+    let mut out = Rewrite::new(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let semi = (s[i] == b'&')
+            .then(|| s[i + 1..].iter().take(10).position(|&b| b == b';'))
+            .flatten();
+        if let Some(semi) = semi {
+            let c = match &s[i + 1..i + 1 + semi] {
+                [b'#', b'x' | b'X', h @ ..] => std::str::from_utf8(h)
+                    .ok()
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .and_then(char::from_u32),
+                [b'#', d @ ..] => std::str::from_utf8(d)
+                    .ok()
+                    .and_then(|d| d.parse::<u32>().ok())
+                    .and_then(char::from_u32),
+                b"amp" => Some('&'),
+                b"lt" => Some('<'),
+                b"gt" => Some('>'),
+                b"quot" => Some('"'),
+                b"apos" => Some('\''),
+                b"sol" => Some('/'),
+                b"equals" => Some('='),
+                b"plus" => Some('+'),
+                b"colon" => Some(':'),
+                b"lowbar" => Some('_'),
+                b"hyphen" | b"dash" => Some('-'),
+                b"period" => Some('.'),
+                _ => None,
+            };
+            if let Some(c) = c {
+                out.decoded(base + i, c);
+                i += semi + 2;
+                continue;
             }
-            bytes.push(s[i]);
-            map.push(at as u32);
-            i += 1;
         }
-        map.push((base + s.len()) as u32);
-        any.then_some((bytes, map))
+        out.keep(base + i, s[i]);
+        i += 1;
     }
+    out.finish(base + s.len())
 }
 
 /// A whole input in UTF-16 with its byte-order mark.
@@ -808,23 +816,14 @@ fn utf16_with_bom(input: &[u8]) -> Option<Decoded> {
             u16::from_be_bytes([p[0], p[1]])
         }
     });
-    let mut bytes = Vec::with_capacity(input.len() / 2);
-    let mut map = Vec::with_capacity(input.len() / 2 + 1);
+    let mut out = Rewrite::new(input.len() / 2);
     let mut at = 2;
     for c in char::decode_utf16(units) {
-        let width = match &c {
-            Ok(c) => c.len_utf16() * 2,
-            Err(_) => 2,
-        };
-        push_char(
-            &mut bytes,
-            &mut map,
-            at,
-            c.unwrap_or(char::REPLACEMENT_CHARACTER),
-        );
+        let width = c.as_ref().map_or(2, |c| c.len_utf16() * 2);
+        out.decoded(at, c.unwrap_or(char::REPLACEMENT_CHARACTER));
         at += width;
     }
-    map.push(at as u32);
+    let (bytes, map) = out.finish(at)?;
     Some(Decoded {
         kind,
         span: (0, input.len()),
@@ -936,45 +935,32 @@ fn compressed_kind(bytes: &[u8]) -> Option<Kind> {
 /// that stops early (corrupt, truncated, over a limit) keeps what came out and leaves a note.
 fn decompress(input: &[u8], budget: &mut Budget) -> Option<Decoded> {
     let kind = compressed_kind(input)?;
-    let mut reader: Box<dyn Read> = match kind {
+    let reader: Box<dyn Read> = match kind {
         Kind::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
         _ => Box::new(flate2::read::ZlibDecoder::new(input)),
     };
     let limit = input.len().saturating_mul(MAX_RATIO).min(budget.left);
     let mut bytes = Vec::new();
-    let mut piece = vec![0u8; PIECE];
-    let mut stop = None;
-    loop {
-        match reader.read(&mut piece) {
-            Ok(0) => break,
-            Ok(n) => {
-                if bytes.len() + n > limit {
-                    let room = limit - bytes.len();
-                    bytes.extend_from_slice(&piece[..room]);
-                    stop = Some(if limit == budget.left {
-                        format!(
-                            "stopped at the decode budget ({} MiB per input)",
-                            BUDGET >> 20
-                        )
-                    } else {
-                        format!("stopped at {MAX_RATIO} times its compressed size")
-                    });
-                    break;
-                }
-                bytes.extend_from_slice(&piece[..n]);
-            }
-            Err(e) => {
-                // A zlib header check passes by chance once in 31 tries on other data: such a
-                // "stream" that fails at once was not one, and is not worth a note. Gzip's
-                // magic is no accident.
-                if bytes.is_empty() && kind == Kind::Zlib {
-                    return None;
-                }
-                stop = Some(format!("corrupt after {} bytes ({e})", bytes.len()));
-                break;
-            }
+    // One byte past the limit tells a stream that reaches it from one that ends there.
+    let stop = match reader.take(limit as u64 + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() > limit => {
+            bytes.truncate(limit);
+            Some(if limit == budget.left {
+                format!(
+                    "stopped at the decode budget ({} MiB per input)",
+                    BUDGET >> 20
+                )
+            } else {
+                format!("stopped at {MAX_RATIO} times its compressed size")
+            })
         }
-    }
+        Ok(_) => None,
+        // A zlib header check passes by chance once in 31 tries on other data: such a
+        // "stream" that fails at once was not one, and is not worth a note. Gzip's magic is
+        // no accident. (What was read before the error is in `bytes`.)
+        Err(_) if bytes.is_empty() && kind == Kind::Zlib => return None,
+        Err(e) => Some(format!("corrupt after {} bytes ({e})", bytes.len())),
+    };
     if let Some(why) = stop {
         budget
             .notes
@@ -1104,6 +1090,9 @@ mod tests {
         let got = all(b"url = https://user:%67%68%70%5Fabc%2Fdef@example.com/x");
         assert_eq!(got[0].0, Kind::Percent);
         assert_eq!(got[0].1, "https://user:ghp_abc/def@example.com/x");
+        // Percent-encoding spells bytes: a UTF-8 character's two bytes stay one character.
+        let got = all(b"name=caf%C3%A9-and-more-text");
+        assert_eq!(got[0].1, "name=caf\u{e9}-and-more-text");
         let got = all(br#"{"t": "\u0067hp_abc\/def\x41\101\u{42}xyz"}"#);
         assert_eq!(got[0].0, Kind::Escape);
         assert_eq!(got[0].1, "ghp_abc/defAABxyz");

@@ -38,10 +38,10 @@ fn found(run: &Run, t: &str, path: &str, chain: &[&str], (line, column): (u64, u
     f
 }
 
-/// Every output format of a scan of `args`, none holding `t` or its base64 spelling.
+/// Every output format of a scan of `args`, none holding `t`, part of it, or 16 characters of
+/// `spelling`: text of the scanned file that encodes a stretch of the token.
 #[track_caller]
-fn assert_secret_kept(sb: &Sandbox, args: &[&str], t: &str) {
-    let encoded = b64(t);
+fn assert_secret_kept(sb: &Sandbox, args: &[&str], t: &str, spelling: &str) {
     for format in ["text", "json", "jsonl", "sarif", "csv"] {
         let mut a = vec!["scan", "--format", format];
         a.extend_from_slice(args);
@@ -52,11 +52,27 @@ fn assert_secret_kept(sb: &Sandbox, args: &[&str], t: &str) {
             !all.contains(&t[4..20]),
             "{format} shows part of the token: {run}"
         );
-        assert!(
-            !all.contains(&encoded[8..40]),
-            "{format} shows the encoded token: {run}"
-        );
+        for w in spelling.as_bytes().windows(16) {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(
+                !all.contains(w),
+                "{format} shows the encoded token ({w}): {run}"
+            );
+        }
     }
+}
+
+/// `encoded[from..to]` (whole base64 groups), checked to decode to bytes inside `within`.
+#[track_caller]
+fn spelling_of<'a>(encoded: &'a str, (from, to): (usize, usize), within: &str) -> &'a str {
+    let part = &encoded[from..to];
+    let decoded = STANDARD.decode(part).unwrap();
+    let decoded = String::from_utf8(decoded).unwrap();
+    assert!(
+        within.contains(&decoded),
+        "{decoded:?} is not inside {within:?}"
+    );
+    part
 }
 
 #[test]
@@ -186,7 +202,10 @@ fn tokens_in_the_encodings_they_really_leak_in() {
     // A UTF-16 file's columns count its bytes, as for any binary file (the byte-order mark's
     // two bytes and each NUL count one): 2 + 2 * 21 before the token.
     found(&run, &t[11], "profile.ps1", &["utf-16le"], (1, 45));
-    assert_secret_kept(&sb, &["."], &t[0]);
+    // Characters 24..68 of the header's base64 spell bytes 18..51: inside the token.
+    let header_b64 = b64(&header);
+    let spelling = spelling_of(&header_b64, (24, 68), &t[0]);
+    assert_secret_kept(&sb, &["."], &t[0], spelling);
 
     // Off, and shallower.
     let off = scan_json(&sb, &["--no-decode", "."]);
@@ -213,6 +232,9 @@ fn the_chain_and_the_place_in_every_format() {
     // `{"auths":{"r":{"auth":"` is 23 bytes: the inner base64 starts at byte 23 of the outer
     // text, in its 8th group (characters 28..32), after `  cfg: ` (7 characters).
     assert!(text.stdout.contains("2:36 › base64 › base64  "), "{text}");
+    // The context line puts the secret's redacted form where its encoding stands.
+    let context = text.stdout.lines().find(|l| l.contains('│')).unwrap();
+    assert!(context.contains(&redacted(&t)), "{text}");
     let sarif = sb.run(&["scan", "--format", "sarif", "secret.yaml"]);
     let log = sarif.sarif();
     assert_schema_valid(&log);
@@ -242,7 +264,11 @@ fn the_chain_and_the_place_in_every_format() {
     // The context line shows the encoded text redacted, not a spelling of the token.
     let json = scan_json(&sb, &["secret.yaml"]);
     assert_eq!(json.findings()[0]["fingerprint"], fingerprint(&t));
-    assert_secret_kept(&sb, &["secret.yaml"], &t);
+    // The outer base64's characters 44..96 spell inner bytes 33..72, inside the inner base64
+    // (bytes 23..79), whose characters there spell the token.
+    let outer = b64(&inner);
+    let spelling = spelling_of(&outer, (44, 96), &b64(format!("u:{t}")));
+    assert_secret_kept(&sb, &["secret.yaml"], &t, spelling);
 }
 
 #[test]
