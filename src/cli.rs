@@ -145,12 +145,14 @@ pub struct ScanArgs {
     pub no_allow_markers: bool,
 
     /// How many encodings deep to look for secrets: base64, hex, percent-encoding, escapes,
-    /// HTML entities, UTF-16, gzip/zlib, and these inside each other (base64 of base64 is 2).
+    /// HTML entities, UTF-16, compressed streams (gzip, zlib, bzip2, xz, zstd) and archives
+    /// (zip, jar, whl, docx…, tar), and these inside each other (base64 of base64 is 2, a
+    /// .tar.gz is 2).
     #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH,
           value_parser = clap::value_parser!(u8).range(0..=8))]
     pub decode_depth: u8,
 
-    /// Scan bytes only as written: no decoding (same as --decode-depth 0).
+    /// Scan bytes only as written: no decoding, no unpacking (same as --decode-depth 0).
     #[arg(long)]
     pub no_decode: bool,
 

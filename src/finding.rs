@@ -201,6 +201,31 @@ pub struct Finding {
     /// (`["base64", "gzip"]`); empty for a secret written as it is. Its place (line, column,
     /// offset) is the encoded text's in the input.
     pub decoded: Vec<&'static str>,
+    /// Found inside a container: the compressed streams and archive members unpacked to reach
+    /// it, outermost first (`[Stream("gzip"), Member("home/.netrc")]` for a `.tar.gz`). Its
+    /// place (line, column, offset) and context are then in the innermost unpacked content;
+    /// `decoded` lists the encodings undone within it.
+    pub unpacked: Vec<Layer>,
+}
+
+/// A container a finding was unpacked from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// A compressed stream filling what held it: `gzip`, `bzip2`, `xz` or `zstd`.
+    Stream(&'static str),
+    /// A member of an archive (zip family, tar), by its path in the archive: text from the
+    /// scanned input, escaped and redacted like any path.
+    Member(String),
+}
+
+impl Layer {
+    /// How a report names it: the stream's format, or the member's path.
+    pub fn label(&self) -> &str {
+        match self {
+            Layer::Stream(kind) => kind,
+            Layer::Member(path) => path,
+        }
+    }
 }
 
 /// Why a finding is suppressed.

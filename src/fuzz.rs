@@ -338,6 +338,47 @@ pub fn decode(kind: &str, data: &[u8]) {
     }
 }
 
+/// One container format of the decode stage (`kind` as reports name it: `zip`, `tar`, `gzip`,
+/// `bzip2`, `xz`, `zstd`) walked over arbitrary bytes, whatever they start with: no panic, no
+/// error (a fault of the container is a note), at most [`MAX_MEMBERS`] members, and no more
+/// bytes handed out than the budget allows.
+///
+/// [`MAX_MEMBERS`]: crate::unpack::MAX_MEMBERS
+pub fn unpack(kind: &str, data: &[u8]) {
+    use crate::unpack::{walk, Container, Unpacking, MAX_MEMBERS};
+    let kind = [
+        Container::Zip,
+        Container::Tar,
+        Container::Gzip,
+        Container::Bzip2,
+        Container::Xz,
+        Container::Zstd,
+    ]
+    .into_iter()
+    .find(|k| k.name() == kind)
+    .unwrap_or_else(|| panic!("no container {kind:?}"));
+    // A small budget: a fuzzer finds bombs quickly, and each must stay cheap.
+    const BUDGET: u64 = 4 << 20;
+    let u = Unpacking::new(BUDGET);
+    let mut members = 0;
+    let mut produced = 0u64;
+    let mut buf = Vec::new();
+    let r = walk(kind, &mut &data[..], &u, &mut |_, r| {
+        members += 1;
+        buf.clear();
+        produced += r.read_to_end(&mut buf)? as u64;
+        Ok(())
+    });
+    assert!(r.is_ok(), "{kind:?}: {r:?}");
+    assert!(members <= MAX_MEMBERS, "{members} members");
+    // Stored members are the input's own bytes, not charged to the budget.
+    assert!(
+        produced <= BUDGET + data.len() as u64,
+        "{kind:?}: {produced} bytes from {} with a budget of {BUDGET}",
+        data.len()
+    );
+}
+
 /// The whole decode stage through the scanner: no panic; every finding lies in the input; a
 /// decoded one names at most `decode_depth` encodings.
 pub fn scan_decoded(data: &[u8]) {

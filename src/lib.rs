@@ -18,7 +18,7 @@
 //! | layer | modules | owns |
 //! |---|---|---|
 //! | 0 | [`finding`] | plain data every stage shares: `Finding`, `Secret`, `Fingerprint`, `Origin`, `Verification`, `RuleMeta` |
-//! | 1 | `validate`, `read`, `decode` | offline checks (checksums, structure, entropy); opening files (read in windows, never mapped) and replacing the few patrol writes (never through a link); undoing encodings (base64, hex, percent, escapes, UTF-16, gzip/zlib) |
+//! | 1 | `validate`, `read`, `decode`, `unpack` | offline checks (checksums, structure, entropy); opening files (read in windows, never mapped) and replacing the few patrol writes (never through a link); undoing encodings (base64, hex, percent, escapes, UTF-16, gzip/zlib); unpacking streams and archives (gzip, bzip2, xz, zstd, zip, tar) |
 //! | 2 | [`rules`] | rule files: schema, loading, compiling |
 //! | 3 | `prefilter`, `baseline` | the Aho-Corasick keyword automaton; baseline files |
 //! | 4 | `matcher` | the regex around each keyword hit |
@@ -43,6 +43,8 @@ pub mod finding;
 mod validate;
 // Base64, hex, percent, escapes, UTF-16, compressed streams: plain bytes out, with a map back.
 mod decode;
+// Gzip, bzip2, xz, zstd streams and zip/tar archives: members handed to the scanner as readers.
+mod unpack;
 // Files are read, not mapped: no module needs `unsafe` (see read.rs for why).
 mod read;
 

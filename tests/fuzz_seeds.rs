@@ -58,6 +58,12 @@ fn every_fuzz_target_passes_its_seeds() {
     replay("decode_gzip", |d| patrol::fuzz::decode("gzip", d));
     replay("decode_zlib", |d| patrol::fuzz::decode("zlib", d));
     replay("scan_decoded", patrol::fuzz::scan_decoded);
+    replay("unpack_zip", |d| patrol::fuzz::unpack("zip", d));
+    replay("unpack_tar", |d| patrol::fuzz::unpack("tar", d));
+    replay("unpack_gzip", |d| patrol::fuzz::unpack("gzip", d));
+    replay("unpack_bzip2", |d| patrol::fuzz::unpack("bzip2", d));
+    replay("unpack_xz", |d| patrol::fuzz::unpack("xz", d));
+    replay("unpack_zstd", |d| patrol::fuzz::unpack("zstd", d));
 }
 
 /// The replay can fail: a target whose property breaks on a seed is caught.

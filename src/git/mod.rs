@@ -125,10 +125,12 @@ pub(crate) fn scan_git(
 }
 
 /// Links to a finding's introducing commit (history and range findings have one) and to its
-/// line there; a commit or tag message links to the commit only.
+/// line there; a commit or tag message, and a secret unpacked from an archive or compressed
+/// file (its line is the member's, which no forge page shows), link to the commit only.
 fn add_links(f: &mut crate::finding::Finding, forge: &forge::Forge) {
     use crate::finding::Origin;
     let path = match &f.origin {
+        Origin::Blob { .. } if !f.unpacked.is_empty() => None,
         Origin::Blob { path: Some(p), .. } => Some(p.clone()),
         Origin::Message { kind: "commit", .. } => None,
         _ => return,
@@ -200,6 +202,47 @@ fn added_findings_streamed(
         .into_iter()
         .filter(|f| added.contains(&f.line))
         .collect())
+}
+
+/// Findings unpacked from a container (`Finding::unpacked`) sit on a line of a member, not of
+/// the blob, so the added-lines filter cannot judge them: one is added if no old version of
+/// the blob holds the same secret in the same member. Takes them out of `findings` (which
+/// keeps those on lines of the blob, for the line filter) and returns the added ones. The old
+/// versions are scanned only when the new one has such findings.
+fn added_unpacked(
+    repo: &gix::Repository,
+    scanner: &Scanner,
+    olds: &[ObjectId],
+    findings: &mut Vec<crate::finding::Finding>,
+) -> Vec<crate::finding::Finding> {
+    let (unpacked, plain): (Vec<_>, Vec<_>) = std::mem::take(findings)
+        .into_iter()
+        .partition(|f| !f.unpacked.is_empty());
+    *findings = plain;
+    if unpacked.is_empty() {
+        return unpacked;
+    }
+    let mut old = std::collections::HashSet::new();
+    let mut buf = Vec::new();
+    for &id in olds {
+        let origin = crate::finding::Origin::Blob {
+            id: id.to_string(),
+            path: None,
+        };
+        let Ok(mut reader) = blob_reader(repo, id) else {
+            continue;
+        };
+        let scanned = crate::scan::contain(|| scanner.scan_reader(&mut reader, &origin, &mut buf));
+        if let Ok(Ok((r, _))) = scanned {
+            for f in r.findings.into_iter().chain(r.suppressed) {
+                old.insert((f.fingerprint, f.unpacked));
+            }
+        }
+    }
+    unpacked
+        .into_iter()
+        .filter(|f| !old.contains(&(f.fingerprint.clone(), f.unpacked.clone())))
+        .collect()
 }
 
 /// An object that could not be read or decoded: reported by id, and the scan goes on.

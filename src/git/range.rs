@@ -13,7 +13,8 @@ use gix::ObjectId;
 use super::lines::added_lines;
 use super::provenance::{decode_commit, generations, CommitNode, DecodedCommit};
 use super::{
-    added_findings_streamed, contained, object_error, oversize, read_blob, scan_streamed, GitConfig,
+    added_findings_streamed, added_unpacked, contained, object_error, oversize, read_blob,
+    scan_streamed, GitConfig,
 };
 use crate::finding::{Finding, Fingerprint, Origin, Provenance};
 use crate::scan::{Scanner, Tally, WINDOW};
@@ -185,7 +186,13 @@ pub(super) fn range(
             if all.is_empty() {
                 continue;
             }
-            let kept = if all_lines {
+            let mut all = all;
+            let mut kept = if all_lines {
+                Vec::new()
+            } else {
+                added_unpacked(repo, scanner, &olds, &mut all)
+            };
+            let by_line = if all_lines || all.is_empty() {
                 all
             } else if big {
                 match added_findings_streamed(repo, blob, &olds, all) {
@@ -213,6 +220,7 @@ pub(super) fn range(
                     .filter(|f| added.contains(&f.line))
                     .collect()
             };
+            kept.extend(by_line);
             for f in kept {
                 let mut f = f;
                 f.origin = Origin::Blob {

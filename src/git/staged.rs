@@ -12,7 +12,8 @@ use gix::ObjectId;
 
 use super::lines::added_lines;
 use super::{
-    added_findings_streamed, contained, object_error, oversize, read_blob, scan_streamed, GitConfig,
+    added_findings_streamed, added_unpacked, contained, object_error, oversize, read_blob,
+    scan_streamed, GitConfig,
 };
 use crate::finding::Origin;
 use crate::scan::{Scanner, Tally, WINDOW};
@@ -89,6 +90,11 @@ pub(super) fn staged(
                     Some(id) => vec![*id],
                     None => removed_ids.clone(),
                 };
+                let mut found = found;
+                findings.extend(added_unpacked(repo, scanner, &olds, &mut found));
+                if found.is_empty() {
+                    continue;
+                }
                 match added_findings_streamed(repo, entry.id, &olds, found) {
                     Ok(kept) => findings.extend(kept),
                     Err(e) => object_error(tally, entry.id, format!("{path}: {e:#}")),
@@ -106,6 +112,14 @@ pub(super) fn staged(
         let mut found = tally.scan(scanner, &data, &origin);
         if found.is_empty() || all_lines {
             findings.extend(found);
+            continue;
+        }
+        let old_ids: Vec<ObjectId> = match old {
+            Some(id) => vec![*id],
+            None => removed_ids.clone(),
+        };
+        findings.extend(added_unpacked(repo, scanner, &old_ids, &mut found));
+        if found.is_empty() {
             continue;
         }
         let old_data: Vec<Vec<u8>> = match old {

@@ -13,7 +13,7 @@ use crate::finding::{Finding, Origin};
 use crate::scan::Outcome;
 
 /// The header row; one column per field, stable (new columns are only ever appended).
-const COLUMNS: [&str; 23] = [
+const COLUMNS: [&str; 24] = [
     "path",
     "line",
     "column",
@@ -37,10 +37,14 @@ const COLUMNS: [&str; 23] = [
     "decoded",
     "commit_url",
     "line_url",
+    "unpacked",
 ];
 
 /// A field as a CSV cell: neutralised against formulas, quoted when it must be.
 pub(crate) fn cell(value: &str) -> String {
+    // Control characters made visible, as on a terminal: a CSV is read on one as often as in
+    // a spreadsheet, and a path or member name from the scanned input may carry ESC.
+    let value = super::escape::terminal(value);
     let guarded = match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),
@@ -89,6 +93,11 @@ fn row(f: &Finding, show_secrets: bool) -> Vec<String> {
         opt(p
             .and_then(|p| p.links.as_ref())
             .and_then(|l| l.line.clone())),
+        f.unpacked
+            .iter()
+            .map(|l| l.label())
+            .collect::<Vec<_>>()
+            .join(" > "),
     ]
 }
 
@@ -110,9 +119,12 @@ mod tests {
         assert_eq!(cell("src/a.py"), "src/a.py");
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+        // Controls are made visible (one row per line, nothing for a terminal to obey).
+        assert_eq!(cell("two\nlines"), "two\\nlines");
+        assert_eq!(cell("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(cell("\tx"), "\\tx");
         assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        for start in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        for start in ["+1", "-1", "@SUM(A1)"] {
             assert!(
                 cell(start).trim_start_matches('"').starts_with('\''),
                 "{start:?}"

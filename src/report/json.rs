@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::ReportOptions;
-use crate::finding::{Finding, Origin, Suppression};
+use crate::finding::{Finding, Layer, Origin, Suppression};
 use crate::scan::Outcome;
 
 /// Format version of the JSON document; bumped only on incompatible changes.
@@ -57,6 +57,10 @@ struct FindingJson<'a> {
     rule: &'a str,
     rule_name: &'a str,
     secret: String,
+    /// Found inside a container: the streams and members unpacked, outermost first; `line`,
+    /// `column` and `offset` are then in the innermost one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unpacked: Vec<LayerJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<SuppressionJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +106,24 @@ struct SuppressionJson<'a> {
     reason: String,
 }
 
+/// A container a finding was unpacked from: `{"stream": "gzip"}`, `{"member": "a/b.yml"}`.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum LayerJson<'a> {
+    Stream(&'a str),
+    Member(&'a str),
+}
+
+pub(super) fn layers_json(layers: &[Layer]) -> Vec<LayerJson<'_>> {
+    layers
+        .iter()
+        .map(|l| match l {
+            Layer::Stream(kind) => LayerJson::Stream(kind),
+            Layer::Member(path) => LayerJson::Member(path),
+        })
+        .collect()
+}
+
 fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
     let (blob, message_of) = match &f.origin {
         Origin::Blob { id, .. } => (Some(id.as_str()), None),
@@ -123,6 +145,7 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         }),
         commits: p.map(|p| p.commits),
         decoded: &f.decoded,
+        unpacked: layers_json(&f.unpacked),
         details: f
             .details
             .iter()

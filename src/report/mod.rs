@@ -93,7 +93,13 @@ pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Resul
     for (path, reason) in &outcome.skipped {
         // Symlinks are common (node_modules/.bin): counted in the summary, not listed.
         if *reason != SkipReason::Symlink {
-            writeln!(err, "patrol: skipped {}: {reason}", terminal(path))?;
+            // A reason can name an archive member: text from the scanned input.
+            writeln!(
+                err,
+                "patrol: skipped {}: {}",
+                terminal(path),
+                terminal(&reason.to_string())
+            )?;
         }
     }
     write_errors(err, outcome)?;

@@ -280,7 +280,9 @@ struct LocationJson<'a> {
 #[serde(rename_all = "camelCase")]
 struct PhysicalJson<'a> {
     artifact_location: ArtifactJson<'a>,
-    region: RegionJson,
+    /// None for a secret unpacked from a container: its line is in the member, not the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionJson>,
 }
 
 #[derive(Serialize)]
@@ -320,6 +322,8 @@ struct PropertiesJson<'a> {
     commits: Option<usize>,
     #[serde(skip_serializing_if = "<[&str]>::is_empty")]
     decoded: &'a [&'static str],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unpacked: Vec<super::json::LayerJson<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     details: BTreeMap<&'a str, &'a str>,
     fingerprint: &'a str,
@@ -391,6 +395,7 @@ fn result<'a>(
         }),
         commits: p.map(|p| p.commits),
         decoded: &f.decoded,
+        unpacked: super::json::layers_json(&f.unpacked),
         details: f
             .details
             .iter()
@@ -414,7 +419,7 @@ fn result<'a>(
                     uri: &loc.uri,
                     uri_base_id: loc.relative.then_some(SRCROOT),
                 },
-                region: region(f),
+                region: f.unpacked.is_empty().then(|| region(f)),
             },
         }],
         message: Text {
@@ -462,6 +467,16 @@ fn message(f: &Finding, show_secrets: bool) -> String {
         f.validation.as_str(),
         short_fingerprint(f)
     );
+    if !f.unpacked.is_empty() {
+        let layers: Vec<&str> = f.unpacked.iter().map(|l| l.label()).collect();
+        let _ = write!(
+            m,
+            " Found inside {}, line {}, column {}.",
+            layers.join(" › "),
+            f.line,
+            f.column
+        );
+    }
     if !f.decoded.is_empty() {
         let _ = write!(
             m,

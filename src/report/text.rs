@@ -65,6 +65,7 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
         let width = findings
             .iter()
             .map(|f| location(f).len())
+            .filter(|&w| w <= ALIGN_MAX)
             .max()
             .unwrap_or(0);
         for f in findings {
@@ -138,15 +139,30 @@ fn group_by_path(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
 }
 
 /// `line:column`, and for a secret found in decoded content the encodings undone to reach it:
-/// `12:14 › base64 › base64`.
+/// `12:14 › base64 › base64`. Inside a container, the streams and members unpacked come
+/// first: `BOOT-INF/application.yml:3:1`, `gzip › home/.netrc:2:10`, `gzip:120:5`.
 fn location(f: &Finding) -> String {
-    let mut loc = format!("{}:{}", f.line, f.column);
+    let mut loc = String::new();
+    for (i, layer) in f.unpacked.iter().enumerate() {
+        if i > 0 {
+            loc.push_str(" › ");
+        }
+        loc.push_str(&terminal(layer.label()));
+    }
+    if !loc.is_empty() {
+        loc.push(':');
+    }
+    loc.push_str(&format!("{}:{}", f.line, f.column));
     for step in &f.decoded {
         loc.push_str(" › ");
         loc.push_str(step);
     }
     loc
 }
+
+/// The widest location that aligns the rule names of a group: a long member path gets a
+/// line of its own width rather than pushing every other line right.
+const ALIGN_MAX: usize = 40;
 
 /// One finding: its line, then its indented details, context and provenance. `width` aligns
 /// the rule names of a group.
@@ -158,7 +174,7 @@ fn write_finding(
     paint: &Paint,
 ) -> io::Result<()> {
     let loc = location(f);
-    let pad = " ".repeat(width - loc.len());
+    let pad = " ".repeat(width.saturating_sub(loc.len()));
     writeln!(
         out,
         "  {}{pad}  {} {}  {}  ({})",
@@ -354,6 +370,7 @@ mod tests {
             secret,
             validation: Validation::ChecksumValid,
             decoded: Vec::new(),
+            unpacked: Vec::new(),
             details: Vec::new(),
             binary: false,
             provenance: None,

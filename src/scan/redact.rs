@@ -152,8 +152,12 @@ impl<'s> Redactor<'s> {
             self.redact_in_place(&mut p.path);
             self.redact_in_place(&mut p.message);
         }
-        for (path, _) in &mut outcome.skipped {
+        for (path, reason) in &mut outcome.skipped {
             self.redact_in_place(path);
+            // A note on unpacking names archive members: paths from the scanned input.
+            if let super::outcome::SkipReason::Decoding(note) = reason {
+                self.redact_in_place(note);
+            }
         }
         if let Some(unused) = &mut outcome.baseline_unused {
             for e in unused {
@@ -177,6 +181,11 @@ impl<'s> Redactor<'s> {
         }
         for (_, v) in &mut f.details {
             self.redact_in_place(v);
+        }
+        for layer in &mut f.unpacked {
+            if let crate::finding::Layer::Member(path) = layer {
+                self.redact_in_place(path);
+            }
         }
         if let Some(p) = f.provenance.as_mut() {
             for c in p.commit.iter_mut().chain(p.removed_in.as_mut()) {

@@ -19,10 +19,11 @@ use std::io::{self, Read};
 use super::redact;
 use super::suppress::marker_on_line;
 use crate::decode::{decode_all, Budget, Kind, BUDGET};
-use crate::finding::{Finding, Origin, Secret, Suppression, Validation};
+use crate::finding::{Finding, Layer, Origin, Secret, Suppression, Validation};
 use crate::matcher::{has_boundaries, Found, RuleMatcher};
 use crate::prefilter::Prefilter;
 use crate::rules::{PathView, RuleSet, View, MAX_WINDOW};
+use crate::unpack::{self, Container, Unpacking, UNPACK_BUDGET};
 use crate::validate::{validate, Verdict};
 
 /// Bytes scanned at once from a streamed input.
@@ -143,8 +144,24 @@ impl Scanner {
         &self.rules
     }
 
-    /// Scans `haystack`, an input held whole. Findings come out ordered by offset.
+    /// Scans `haystack`, an input held whole. Findings come out ordered by offset (those
+    /// unpacked from a container, by member, each member's by offset).
     pub fn scan(&self, haystack: &[u8], origin: &Origin) -> ScanResult {
+        if let Some(kind) = self.container(haystack, self.options.decode_depth) {
+            let u = Unpacking::new(UNPACK_BUDGET);
+            // Reading a slice cannot fail, and decoders' faults become notes.
+            let mut out = self
+                .unpack(
+                    kind,
+                    &mut &haystack[..],
+                    origin,
+                    self.options.decode_depth,
+                    &u,
+                )
+                .unwrap_or_default();
+            out.decode_notes.extend(u.into_notes());
+            return out;
+        }
         let window = Window {
             base: 0,
             lines: 0,
@@ -164,32 +181,74 @@ impl Scanner {
         origin: &Origin,
         buf: &mut Vec<u8>,
     ) -> io::Result<(ScanResult, u64)> {
-        let mut out = ScanResult::default();
+        let u = Unpacking::new(UNPACK_BUDGET);
+        let mut counted = CountedRead { inner: input, n: 0 };
+        let mut out = self.scan_stream(&mut counted, origin, buf, self.options.decode_depth, &u)?;
+        out.decode_notes.extend(u.into_notes());
+        Ok((out, counted.n))
+    }
+
+    /// The container `head` starts with, if the decode stage is to unpack it at this depth.
+    fn container(&self, head: &[u8], depth: u8) -> Option<Container> {
+        if depth == 0 {
+            return None;
+        }
+        unpack::recognise(head)
+    }
+
+    /// [`Scanner::scan_reader`] at a decode depth: an input, an archive member or a
+    /// decompressed stream that starts with a container is unpacked (to `depth`), anything
+    /// else scanned in windows.
+    fn scan_stream(
+        &self,
+        input: &mut dyn Read,
+        origin: &Origin,
+        buf: &mut Vec<u8>,
+        depth: u8,
+        u: &Unpacking,
+    ) -> io::Result<ScanResult> {
         buf.clear();
+        let mut eof = fill(input, buf, WINDOW)?;
+        if let Some(kind) = self.container(buf, depth) {
+            // The first window, then the rest of the input: the container reads it all.
+            let mut whole = io::Cursor::new(&buf[..]).chain(input);
+            return self.unpack(kind, &mut whole, origin, depth, u);
+        }
+        let mut out = ScanResult::default();
+        if depth == 0 && self.options.decode_depth > 0 {
+            // Unpacked this far, and another container inside: say so rather than scan it
+            // as noise in silence.
+            if let Some(kind) = unpack::recognise(buf) {
+                out.decode_notes.push(format!(
+                    "{} not unpacked: the decode depth ({}) is reached",
+                    kind.describe(),
+                    self.options.decode_depth
+                ));
+            }
+        }
+        let options = ScanOptions {
+            decode_depth: depth,
+            ..self.options
+        };
         let mut window = Window {
             base: 0,
             lines: 0,
             column: 0,
             accept: (0, 0),
-            binary: false,
+            binary: looks_binary(buf),
         };
-        let mut first = true;
         loop {
-            let eof = fill(input, buf, WINDOW)?;
-            if first {
-                window.binary = looks_binary(buf);
-            }
             let len = buf.len();
-            let lo = if first { 0 } else { OVERLAP / 2 };
+            let lo = if window.base == 0 { 0 } else { OVERLAP / 2 };
             let hi = if eof { len } else { len - OVERLAP / 2 };
             window.accept = (lo, hi);
-            let r = self.scan_window(buf, origin, self.options, window);
+            let r = self.scan_window(buf, origin, options, window);
             out.findings.extend(r.findings);
             out.suppressed.extend(r.suppressed);
             out.invalid += r.invalid;
             out.decode_notes.extend(r.decode_notes);
             if eof {
-                return Ok((out, window.base + len as u64));
+                return Ok(out);
             }
             // Keep the last OVERLAP bytes as the start of the next window.
             let keep_from = len - OVERLAP;
@@ -202,8 +261,42 @@ impl Scanner {
             window.lines += newlines;
             window.base += keep_from as u64;
             buf.drain(..keep_from);
-            first = false;
+            eof = fill(input, buf, WINDOW)?;
         }
+    }
+
+    /// Scans what the container `kind` at the start of `input` holds: each member, or the
+    /// decompressed stream, as an input of its own one level deeper. Findings are placed in
+    /// the unpacked content and carry the layers unpacked to reach them.
+    fn unpack(
+        &self,
+        kind: Container,
+        input: &mut dyn Read,
+        origin: &Origin,
+        depth: u8,
+        u: &Unpacking,
+    ) -> io::Result<ScanResult> {
+        let mut out = ScanResult::default();
+        let mut buf = Vec::new();
+        unpack::walk(kind, input, u, &mut |member, content| {
+            let mut r = self.scan_stream(content, origin, &mut buf, depth - 1, u)?;
+            let layer = match member {
+                Some(path) => Layer::Member(path.to_string()),
+                None => Layer::Stream(kind.name()),
+            };
+            for f in r.findings.iter_mut().chain(r.suppressed.iter_mut()) {
+                f.unpacked.insert(0, layer.clone());
+            }
+            out.findings.extend(r.findings);
+            out.suppressed.extend(r.suppressed);
+            out.invalid += r.invalid;
+            for note in r.decode_notes {
+                out.decode_notes
+                    .push(format!("{}: {note}", layer_name(&layer)));
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// Every candidate in `haystack`, valid or not, allow markers or not: (start, end,
@@ -481,6 +574,7 @@ impl Scanner {
                 verification: None,
                 suppression: marker.map(|marker| Suppression::Marker { marker }),
                 decoded: c.chain.iter().map(|k| k.name()).collect(),
+                unpacked: Vec::new(),
             };
             kept.push((finding, c.end, marker.is_some()));
         }
@@ -540,6 +634,28 @@ const IDENTIFY: ScanOptions = ScanOptions {
     ignore_allow_markers: true,
     decode_depth: 0,
 };
+
+/// A layer as a note names it: `member 'a/b.yml'`, `gzip stream`.
+fn layer_name(layer: &Layer) -> String {
+    match layer {
+        Layer::Member(path) => format!("member '{path}'"),
+        Layer::Stream(kind) => format!("{kind} stream"),
+    }
+}
+
+/// Counts the bytes read from an input (through any container unpacked from it).
+struct CountedRead<'a> {
+    inner: &'a mut dyn Read,
+    n: u64,
+}
+
+impl Read for CountedRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
 
 /// A NUL byte in the first 8 KiB: the input is treated as binary (reported with byte offsets).
 fn looks_binary(bytes: &[u8]) -> bool {

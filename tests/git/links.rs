@@ -75,7 +75,7 @@ fn history_findings_link_to_the_commit_and_the_line() {
                 .lines()
                 .next()
                 .unwrap()
-                .ends_with(",commit_url,line_url"),
+                .contains(",commit_url,line_url"),
             "{csv}"
         );
         assert!(

@@ -3,6 +3,7 @@
 //! checksums); no checksum-valid token appears in these files.
 
 mod allow_markers;
+mod archives;
 mod bytes;
 mod catalog;
 mod decode;

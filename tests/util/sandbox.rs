@@ -194,6 +194,30 @@ impl Run {
         v
     }
 
+    /// The JSON summary's skipped paths, each as `path reason`.
+    #[track_caller]
+    pub fn skipped(&self) -> Vec<String> {
+        self.summary()["skipped_paths"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no skipped_paths\n{self}"))
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s["path"].as_str().unwrap(),
+                    s["reason"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    /// Whether a skipped path starting with `path` has a reason containing `why`.
+    pub fn has_skip(&self, path: &str, why: &str) -> bool {
+        self.skipped()
+            .iter()
+            .any(|s| s.starts_with(path) && s.contains(why))
+    }
+
     /// Everything the process printed, both streams (what a user sees).
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
