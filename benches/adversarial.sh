@@ -15,6 +15,10 @@
 #                  window allows, and `ghs_` inside it again and again
 #   tokens-line    checksum-valid tokens separated by spaces, all on one line (25k per MB)
 #   findings-*     a valid token per line (25k findings per MB) written as text, json, sarif
+#   line-10k       issue #9's case: ordinary code, then one line of 1,000 tokens per MB (the
+#                  10 MB input holds 10,000 tokens on one line)
+#   code-40k-*     issue #9's case: ordinary code with a token line every ~250 bytes, 4,000
+#                  findings per MB (40,000 in the 10 MB input), written as text, json, sarif
 # For each: wall time, MB/s, time per byte relative to ordinary text, and the 10 MB time over
 # the 1 MB time (10 for linear).
 set -euo pipefail
@@ -50,6 +54,25 @@ def ordinary(size):
                 if total >= size:
                     return b"".join(out)[:size]
     return (b"".join(out) * (size // max(total, 1) + 1))[:size]
+POOL = []
+def pooled(i):
+    while len(POOL) < 2000:
+        POOL.append(token())
+    return POOL[i % len(POOL)]
+def line_of_tokens(n):
+    line = " ".join(pooled(i) for i in range(n // 1000)).encode()
+    return ordinary(n - len(line) - 1).rsplit(b"\n", 1)[0].ljust(n - len(line) - 1, b" ") + b"\n" + line
+def code_with_tokens(n):
+    # A token line every ~250 bytes of code: 4,000 per MB.
+    want, out, size, i = n * 4 // 1000, [], 0, 0
+    for line in ordinary(2 * n).split(b"\n"):
+        while i < want and size >= i * n // want:
+            t = f"    token = '{pooled(i)}'".encode()
+            out.append(t); size += len(t) + 1; i += 1
+        if size >= n:
+            break
+        out.append(line); size += len(line) + 1
+    return b"\n".join(out)[:n]
 def repeat(unit, size):
     return (unit * (size // len(unit) + 1))[:size]
 b64 = string.ascii_letters + string.digits + "-_"
@@ -62,6 +85,8 @@ cases = {
     "long-run": lambda n: (b"ghs_1_" + "".join(rng.choice(b64) for _ in range(n)).encode())[:n],
     "tokens-line": lambda n: repeat(" ".join(token() for _ in range(2000)).encode() + b" ", n),
     "findings": lambda n: repeat("\n".join(token() for _ in range(2000)).encode() + b"\n", n),
+    "line-10k": lambda n: line_of_tokens(n),
+    "code-40k": lambda n: code_with_tokens(n),
 }
 for name, make in cases.items():
     for mb in (1, 10):
@@ -87,12 +112,13 @@ rows = []
 for name, fmt in [("ordinary", "text"), ("flood-ghp", "text"), ("flood-ghs", "text"),
                   ("max-runs", "text"), ("jwt-near-miss", "text"), ("long-run", "text"),
                   ("tokens-line", "json"), ("findings", "text"), ("findings", "json"),
-                  ("findings", "sarif")]:
+                  ("findings", "sarif"), ("line-10k", "json"), ("code-40k", "text"),
+                  ("code-40k", "json"), ("code-40k", "sarif")]:
     t = {}
     for mb in (1, 10):
         f = os.path.join(work, f"{name}-{mb}MB.txt")
         t[mb] = timed(["scan", "-q", "-j", "1", "--format", fmt, "-o", os.path.join(work, "out"), f])
-    rows.append((f"{name} ({fmt})" if name in ("findings", "tokens-line") else name, t))
+    rows.append((f"{name} ({fmt})" if name in ("findings", "tokens-line", "line-10k", "code-40k") else name, t))
 base = {mb: rows[0][1][mb] for mb in (1, 10)}
 print(f"| case | 1 MB s | 10 MB s | 10 MB MB/s | vs ordinary (10 MB) | 10 MB / 1 MB |")
 print(f"|---|---:|---:|---:|---:|---:|")

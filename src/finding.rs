@@ -186,10 +186,12 @@ pub struct Finding {
     pub details: Vec<(String, String)>,
     /// The scanned input looked binary (it has a NUL byte near the start).
     pub binary: bool,
-    /// History scans: where the secret entered the repository.
-    pub provenance: Option<Provenance>,
+    /// History scans: where the secret entered the repository. (Boxed, as is
+    /// `verification`: most findings have neither, and a finding-dense input holds hundreds
+    /// of thousands of findings that are moved and sorted.)
+    pub provenance: Option<Box<Provenance>>,
     /// With `--verify`: what the provider's API said about the token.
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// The secret's line, clipped around it, with every candidate on it redacted (its own
     /// secret included, whatever `--show-secrets` says), otherwise exact: terminal writers
     /// escape it, machine formats escape it as their syntax requires.

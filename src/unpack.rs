@@ -179,7 +179,15 @@ fn stream<R: BufRead>(
                 bytes: Vec::new(),
                 limit: XZ_IN_MEMORY.min(u.left.get() as usize),
             };
-            let fault = lzma_rs::xz_decompress(&mut compressed, &mut out).err();
+            // lzma-rs adds without checking where a corrupt footer's size field is all ones
+            // (decode/xz.rs): a panic with overflow checks on, a wrap and an error without.
+            // Either way the stream is corrupt; a panic must not cost the input its report.
+            let fault = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lzma_rs::xz_decompress(&mut compressed, &mut out)
+            })) {
+                Ok(r) => r.err().map(|e| e.to_string()),
+                Err(_) => Some("the xz decoder failed on it".to_string()),
+            };
             let mut meter = Meter::new(&out.bytes[..], consumed, what.clone(), u);
             if let Some(e) = fault {
                 meter.stop(if out.bytes.len() >= out.limit {

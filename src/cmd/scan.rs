@@ -126,6 +126,6 @@ fn attach_verifications(outcome: &mut Outcome, cfg: &VerifyConfig) {
     }
     let results = verify::verify_all(&tokens, cfg);
     for f in &mut outcome.findings {
-        f.verification = results.get(f.fingerprint.as_str()).cloned();
+        f.verification = results.get(f.fingerprint.as_str()).cloned().map(Box::new);
     }
 }

@@ -124,10 +124,10 @@ pub(super) fn attribute(
         let Some(paths) = paths_of.get(&blob) else {
             // No commit names this blob: `git add` then reset, or a dropped stash's index.
             for mut f in found {
-                f.provenance = Some(Provenance {
+                f.provenance = Some(Box::new(Provenance {
                     unreachable: true,
                     ..Provenance::default()
-                });
+                }));
                 findings.push(f);
             }
             continue;
@@ -158,7 +158,7 @@ pub(super) fn attribute(
                             id: blob.to_string(),
                             path: Some(path.clone()),
                         };
-                        f.provenance = Some(Provenance {
+                        f.provenance = Some(Box::new(Provenance {
                             other_paths: {
                                 let mut other: Vec<String> = paths
                                     .iter()
@@ -169,7 +169,7 @@ pub(super) fn attribute(
                                 other
                             },
                             ..Provenance::default()
-                        });
+                        }));
                         merged.insert(key, (f, (*o).clone()));
                     }
                 }
@@ -216,14 +216,14 @@ pub(super) fn attribute(
     }
     for (id, mut f) in messages {
         let i = index.get(&id).copied();
-        f.provenance = Some(Provenance {
+        f.provenance = Some(Box::new(Provenance {
             commit: i.map(&mut meta),
             commits: 1,
             other_paths: Vec::new(),
             // An annotated tag is reachable if a ref names it.
             unreachable: i.map_or(!ref_targets.contains(&id), |i| !reachable[i]),
             ..Provenance::default()
-        });
+        }));
         findings.push(f);
     }
     findings

@@ -252,13 +252,13 @@ fn record(
         }
         return;
     }
-    f.provenance = Some(Provenance {
+    f.provenance = Some(Box::new(Provenance {
         commit: Some(meta.clone()),
         commits: 1,
         other_paths: Vec::new(),
         unreachable: false,
         ..Provenance::default()
-    });
+    }));
     findings.insert(key, f);
 }
 

@@ -130,7 +130,7 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         Origin::Message { id, kind } => (None, Some(MessageOf { id, kind })),
         _ => (None, None),
     };
-    let p = f.provenance.as_ref();
+    let p = f.provenance.as_deref();
     FindingJson {
         binary: f.binary,
         blob,
@@ -241,14 +241,21 @@ pub(crate) fn write_document(
         tool: json!({"name": "patrol", "version": env!("CARGO_PKG_VERSION")}),
         version: JSON_VERSION,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    // A buffer of a concrete type: serde_json writes in many small pieces, and through
+    // `dyn Write` each would be a call.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+    serde_json::to_writer_pretty(&mut buffered, &doc)?;
+    buffered.flush()?;
+    drop(buffered);
     writeln!(out)
 }
 
 pub(crate) fn write_lines(out: &mut dyn Write, o: &Outcome, cfg: &ReportOptions) -> io::Result<()> {
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
     for f in &o.findings {
-        serde_json::to_writer(&mut *out, &finding_json(f, cfg.show_secrets))?;
-        writeln!(out)?;
+        serde_json::to_writer(&mut buffered, &finding_json(f, cfg.show_secrets))?;
+        writeln!(buffered)?;
     }
+    buffered.flush()?;
     Ok(())
 }

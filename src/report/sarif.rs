@@ -67,19 +67,36 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
 
     // The same secret more than once at one location: GitHub's convention (`hash:n`) numbers
     // the occurrences, so that each stays its own alert.
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let located: Vec<(&Finding, Location)> =
-        all().map(|f| (f, artifact_location(&f.origin))).collect();
-    let results: Vec<ResultJson> = located
+    let mut seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    // Neighbours usually share an origin: its location is built once for them.
+    let mut previous: Option<(&Origin, Location)> = None;
+    let located: Vec<(&Finding, Location)> = all()
+        .map(|f| {
+            let loc = match &previous {
+                Some((origin, loc)) if **origin == f.origin => loc.clone(),
+                _ => artifact_location(&f.origin),
+            };
+            previous = Some((&f.origin, loc.clone()));
+            (f, loc)
+        })
+        .collect();
+    let occurrences: Vec<usize> = located
         .iter()
         .map(|(f, loc)| {
             let n = seen
-                .entry((f.fingerprint.as_str().to_string(), loc.uri.clone()))
+                .entry((f.fingerprint.as_str(), loc.uri.as_str()))
                 .or_insert(0);
             *n += 1;
-            result(f, index[f.rule.as_str()], loc, *n, show_secrets)
+            *n
         })
         .collect();
+    // Each result is built as it is written: none is held beside the others.
+    let results = Results {
+        located: &located,
+        occurrences: &occurrences,
+        index: &index,
+        show_secrets,
+    };
 
     let notifications: Vec<Value> = outcome
         .errors
@@ -118,7 +135,7 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
     struct Run<'a> {
         column_kind: &'static str,
         invocations: [Value; 1],
-        results: Vec<ResultJson<'a>>,
+        results: Results<'a>,
         tool: Value,
     }
     let log = Log {
@@ -131,7 +148,12 @@ pub(crate) fn write(out: &mut dyn Write, outcome: &Outcome, cfg: &ReportOptions)
         }],
         version: "2.1.0",
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    // A buffer of a concrete type: serde_json writes in many small pieces, and through
+    // `dyn Write` each would be a call.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+    serde_json::to_writer(&mut buffered, &log)?;
+    buffered.flush()?;
+    drop(buffered);
     writeln!(out)
 }
 
@@ -245,6 +267,27 @@ fn pascal_case(name: &str) -> String {
         "Secret".to_string()
     } else {
         out
+    }
+}
+
+/// The results of a run, each built from its finding while it is serialised.
+struct Results<'a> {
+    located: &'a [(&'a Finding, Location)],
+    occurrences: &'a [usize],
+    index: &'a BTreeMap<&'a str, usize>,
+    show_secrets: bool,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.located
+                .iter()
+                .zip(self.occurrences)
+                .map(|((f, loc), n)| {
+                    result(f, self.index[f.rule.as_str()], loc, *n, self.show_secrets)
+                }),
+        )
     }
 }
 
@@ -381,7 +424,7 @@ fn result<'a>(
         Origin::Message { id, kind } => (None, Some(MessageOfJson { id, kind })),
         _ => (None, None),
     };
-    let p = f.provenance.as_ref();
+    let p = f.provenance.as_deref();
     let properties = PropertiesJson {
         binary: f.binary,
         blob,
@@ -569,6 +612,7 @@ fn result_fingerprint(f: &Finding, uri: &str, occurrence: usize) -> String {
     s
 }
 
+#[derive(Clone)]
 struct Location {
     /// A valid URI reference.
     uri: String,

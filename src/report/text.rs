@@ -125,15 +125,25 @@ fn write_suppressed(out: &mut dyn Write, outcome: &Outcome, paint: &Paint) -> io
 fn group_by_path(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
     let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    let mut previous: Option<(&Origin, usize)> = None;
     for f in findings {
-        let path = f.origin.display_path();
-        match index.get(&path) {
-            Some(&i) => groups[i].1.push(f),
-            None => {
-                index.insert(path.clone(), groups.len());
-                groups.push((path, vec![f]));
+        // Neighbours usually share an origin, hence a path: no new string for them.
+        let g = match previous {
+            Some((origin, g)) if *origin == f.origin => g,
+            _ => {
+                let path = f.origin.display_path();
+                match index.get(&path) {
+                    Some(&g) => g,
+                    None => {
+                        index.insert(path.clone(), groups.len());
+                        groups.push((path, Vec::new()));
+                        groups.len() - 1
+                    }
+                }
             }
-        }
+        };
+        groups[g].1.push(f);
+        previous = Some((&f.origin, g));
     }
     groups
 }
@@ -406,39 +416,39 @@ mod tests {
             summary: "add key".into(),
         };
         let mut a = finding("github.pat.classic", "Classic", blob("1"), 12, TOKEN_A);
-        a.provenance = Some(Provenance {
+        a.provenance = Some(Box::new(Provenance {
             commit: Some(commit.clone()),
             commits: 3,
             other_paths: vec!["lib/app.cfg".into()],
             unreachable: false,
             ..Provenance::default()
-        });
+        }));
         let mut other = finding("github.oauth", "OAuth", blob("2"), 1, TOKEN_B);
         other.origin = Origin::Blob {
             id: "2".repeat(40),
             path: Some("other.txt".into()),
         };
-        other.provenance = Some(Provenance {
+        other.provenance = Some(Box::new(Provenance {
             commit: Some(commit),
             commits: 1,
             other_paths: Vec::new(),
             unreachable: true,
             ..Provenance::default()
-        });
+        }));
         let mut b = finding("github.pat.classic", "Classic", blob("3"), 2, TOKEN_B);
-        b.provenance = Some(Provenance::default());
+        b.provenance = Some(Box::default());
         let dangling = Origin::Blob {
             id: "4".repeat(40),
             path: None,
         };
         let mut d = finding("github.oauth", "OAuth", dangling, 1, TOKEN_A);
-        d.provenance = Some(Provenance {
+        d.provenance = Some(Box::new(Provenance {
             commit: None,
             commits: 0,
             other_paths: Vec::new(),
             unreachable: true,
             ..Provenance::default()
-        });
+        }));
         let outcome = Outcome {
             findings: vec![a, other, b, d],
             ..Outcome::default()

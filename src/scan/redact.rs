@@ -145,8 +145,20 @@ impl<'s> Redactor<'s> {
     /// server and is shown beside findings: paths, commit authors and summaries, facts decoded
     /// from tokens, what a liveness check answered, errors and skipped paths.
     pub(crate) fn apply(&self, outcome: &mut Outcome) {
+        // Findings come sorted by origin: one input's many findings share its redacted path.
+        let mut last: Option<(Origin, Origin)> = None;
         for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
-            self.apply_finding(f);
+            match &last {
+                Some((raw, redacted)) if *raw == f.origin => {
+                    f.origin = redacted.clone();
+                    self.apply_rest(f);
+                }
+                _ => {
+                    let raw = f.origin.clone();
+                    self.apply_finding(f);
+                    last = Some((raw, f.origin.clone()));
+                }
+            }
         }
         for p in &mut outcome.errors {
             self.redact_in_place(&mut p.path);
@@ -167,7 +179,12 @@ impl<'s> Redactor<'s> {
     }
 
     fn apply_finding(&self, f: &mut Finding) {
-        match &mut f.origin {
+        self.apply_origin(&mut f.origin);
+        self.apply_rest(f);
+    }
+
+    fn apply_origin(&self, origin: &mut Origin) {
+        match origin {
             Origin::File(p) => {
                 if let Cow::Owned(r) = self.redact(&p.to_string_lossy()) {
                     *p = r.into();
@@ -179,6 +196,10 @@ impl<'s> Redactor<'s> {
             } => self.redact_in_place(path),
             Origin::Blob { path: None, .. } | Origin::Stdin | Origin::Message { .. } => {}
         }
+    }
+
+    /// Everything of `f` but its origin.
+    fn apply_rest(&self, f: &mut Finding) {
         for (_, v) in &mut f.details {
             self.redact_in_place(v);
         }
@@ -286,13 +307,79 @@ const CONTEXT_CHARS: usize = 60;
 pub(crate) struct Spans {
     spans: Vec<(usize, usize, String)>,
     longest: usize,
+    /// The [`FRAGMENT`]-byte runs of every candidate's text in the input, built at the first
+    /// context line that needs them and shared by all (`None`: too many distinct candidates;
+    /// each context line then collects those near it).
+    grams: std::sync::OnceLock<Option<Grams>>,
+}
+
+/// A set of [`FRAGMENT`]-byte runs, each packed into an integer and hashed by a multiply: a
+/// context line looks up every position of its text, and a finding-dense input has tens of
+/// thousands of context lines.
+type Grams = std::collections::HashSet<u128, std::hash::BuildHasherDefault<GramHasher>>;
+
+/// More distinct candidate texts than this in one input, and the fragments are collected per
+/// context line instead (bounded memory: about 30 runs per candidate).
+const SHARED_GRAMS_MAX: usize = 20_000;
+
+#[derive(Default)]
+struct GramHasher(u64);
+
+impl std::hash::Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        let folded = (n as u64) ^ ((n >> 64) as u64).rotate_left(29);
+        self.0 = (folded ^ (folded >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A [`FRAGMENT`]-byte run as a key.
+fn gram(run: &[u8]) -> u128 {
+    let mut k = [0u8; 16];
+    k[..FRAGMENT].copy_from_slice(&run[..FRAGMENT]);
+    u128::from_le_bytes(k)
+}
+
+fn grams_of<'a>(texts: impl Iterator<Item = &'a [u8]>) -> Grams {
+    let mut set = Grams::default();
+    for t in texts {
+        set.extend(t.windows(FRAGMENT).map(gram));
+    }
+    set
 }
 
 impl Spans {
     pub(crate) fn new(mut spans: Vec<(usize, usize, String)>) -> Spans {
         spans.sort_by_key(|(s, e, _)| (*s, *e));
         let longest = spans.iter().map(|(s, e, _)| e - s).max().unwrap_or(0);
-        Spans { spans, longest }
+        Spans {
+            spans,
+            longest,
+            grams: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The runs of every candidate's text, if there are few enough distinct ones to share.
+    fn shared_grams(&self, haystack: &[u8]) -> Option<&Grams> {
+        self.grams
+            .get_or_init(|| {
+                let distinct: std::collections::HashSet<&[u8]> = self
+                    .spans
+                    .iter()
+                    .map(|(s, e, _)| &haystack[*s..*e])
+                    .collect();
+                (distinct.len() <= SHARED_GRAMS_MAX).then(|| grams_of(distinct.into_iter()))
+            })
+            .as_ref()
     }
 
     /// The spans that overlap `[from, to)`.
@@ -349,12 +436,21 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
             to -= 1;
         }
     }
-    // A fragment of a nearby secret (a truncated copy in a log line, say) is not shown either.
-    let near: Vec<&[u8]> = spans
-        .overlapping(from.saturating_sub(NEAR), to.saturating_add(NEAR))
-        .take(64)
-        .map(|(s, e, _)| &haystack[*s..*e])
-        .collect();
+    // A fragment of a candidate (a truncated copy in a log line, say) is not shown either:
+    // any candidate of the input where they are few, else those near the line.
+    let local;
+    let grams = match spans.shared_grams(haystack) {
+        Some(g) => g,
+        None => {
+            local = grams_of(
+                spans
+                    .overlapping(from.saturating_sub(NEAR), to.saturating_add(NEAR))
+                    .take(64)
+                    .map(|(s, e, _)| &haystack[*s..*e]),
+            );
+            &local
+        }
+    };
     // The line's own text is masked; the redacted forms put in place of candidates are not
     // (they are a secret's prefix, on purpose). A fragment is looked for across the end of
     // a stretch of text and the shown prefix of the redacted form that follows it: the two
@@ -364,7 +460,7 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
         mask_secret_looking(&mask_fragments(
             &String::from_utf8_lossy(bytes),
             shown,
-            &near,
+            grams,
         ))
     };
     let mut text = String::new();
@@ -402,18 +498,16 @@ const FRAGMENT: usize = 12;
 /// redacted secret): a run that crosses into it is masked too, on `text`'s side, as `after`
 /// itself is shown. Runs are found through the secrets' 12-byte windows, so the cost is one set
 /// lookup per position of the (short) text.
-fn mask_fragments(text: &str, after: &str, secrets: &[&[u8]]) -> String {
+fn mask_fragments(text: &str, after: &str, grams: &Grams) -> String {
     let b = [text.as_bytes(), after.as_bytes()].concat();
-    if b.len() < FRAGMENT || text.is_empty() || secrets.is_empty() {
+    if b.len() < FRAGMENT || text.is_empty() || grams.is_empty() {
         return text.to_string();
     }
-    let grams: std::collections::HashSet<&[u8]> =
-        secrets.iter().flat_map(|s| s.windows(FRAGMENT)).collect();
     let mut masked = vec![false; b.len()];
     let mut any = false;
     // Windows that start in `text`; those wholly inside `after` are its business.
     for i in 0..text.len().min(b.len() - FRAGMENT + 1) {
-        if grams.contains(&b[i..i + FRAGMENT]) {
+        if grams.contains(&gram(&b[i..i + FRAGMENT])) {
             masked[i..i + FRAGMENT].iter_mut().for_each(|m| *m = true);
             any = true;
         }
@@ -540,21 +634,23 @@ mod tests {
 
     #[test]
     fn fragments_of_nearby_secrets_are_masked() {
-        let secret = b"ghr_cVE4RLpMS3EDQnrVrLRwyyXevrSM1XYEBo1x";
+        let secret = &grams_of(std::iter::once(
+            &b"ghr_cVE4RLpMS3EDQnrVrLRwyyXevrSM1XYEBo1x"[..],
+        ));
         let text = "refresh_token=ghr_cVE4… # copy: hr_cVE4RLpMS3EDQnrV end";
-        let out = mask_fragments(text, "", &[secret]);
+        let out = mask_fragments(text, "", secret);
         assert_eq!(out, "refresh_token=ghr_cVE4… # copy: … end");
         assert_eq!(
-            mask_fragments("no secret here at all", "", &[secret]),
+            mask_fragments("no secret here at all", "", secret),
             "no secret here at all"
         );
         // Text that, with the shown prefix of the next redacted secret, spells a run of one.
         assert_eq!(
-            mask_fragments("x cVE4RLpMS", "3EDQ", &[secret]),
+            mask_fragments("x cVE4RLpMS", "3EDQ", secret),
             "x …",
             "masked on the text's side"
         );
-        assert_eq!(mask_fragments("x cVE4R", "LpMS", &[secret]), "x cVE4R");
+        assert_eq!(mask_fragments("x cVE4R", "LpMS", secret), "x cVE4R");
     }
 
     #[test]

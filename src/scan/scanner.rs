@@ -78,6 +78,7 @@ pub struct ScanResult {
 
 /// A candidate the pipeline saw, before suppression: where it is, which rule matched it, and
 /// what the offline check said. Context lines redact every candidate, reported or not.
+#[derive(Clone)]
 pub(crate) struct Candidate {
     rule: usize,
     pub(crate) start: usize,
@@ -101,6 +102,13 @@ struct DecodedCandidate {
     /// The encodings undone, outermost first.
     chain: Vec<Kind>,
 }
+
+/// Candidates already found in decoded stretches of one window, by the stretch's bytes.
+type DecodedSeen = std::collections::HashMap<Vec<u8>, Vec<Candidate>>;
+/// Decoded stretches longer than this are not remembered (repeats are short values).
+const SEEN_BYTES_MAX: usize = 4096;
+/// Distinct stretches remembered per window.
+const SEEN_MAX: usize = 4096;
 
 /// Where a window of bytes sits in its input.
 #[derive(Clone, Copy, Debug)]
@@ -437,10 +445,24 @@ impl Scanner {
         origin: &Origin,
         depth: u8,
         budget: &mut Budget,
+        seen: &mut DecodedSeen,
     ) -> Vec<DecodedCandidate> {
         let mut out = Vec::new();
         for d in decode_all(haystack, whole, budget) {
-            for c in self.candidates(&d.bytes, Some(origin)) {
+            // The same encoded value again and again (a JWT header in every log line): its
+            // candidates once. Their places are relative to the decoded bytes, so they hold
+            // wherever the value stands.
+            let found = match seen.get(&d.bytes) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = self.candidates(&d.bytes, Some(origin));
+                    if d.bytes.len() <= SEEN_BYTES_MAX && seen.len() < SEEN_MAX {
+                        seen.insert(d.bytes.clone(), c.clone());
+                    }
+                    c
+                }
+            };
+            for c in found {
                 if !c.bounded {
                     continue;
                 }
@@ -459,7 +481,9 @@ impl Scanner {
                 });
             }
             if depth > 1 {
-                for mut c in self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget) {
+                for mut c in
+                    self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget, seen)
+                {
                     (c.start, c.end) = d.outer(c.start, c.end);
                     c.chain.insert(0, d.kind);
                     out.push(c);
@@ -498,6 +522,7 @@ impl Scanner {
                 origin,
                 options.decode_depth,
                 &mut budget,
+                &mut DecodedSeen::default(),
             );
             out.decode_notes = budget.notes;
             d
