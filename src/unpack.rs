@@ -163,16 +163,7 @@ fn stream<R: BufRead>(
     let decoder: Box<dyn Read + '_> = match kind {
         Container::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(compressed)),
         Container::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(compressed)),
-        Container::Zstd => match ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
-            compressed,
-            ZSTD_MAX_WINDOW,
-        ) {
-            Ok(d) => Box::new(d),
-            Err(e) => {
-                u.note(format!("{what} not scanned: {e}"));
-                return Ok(false);
-            }
-        },
+        Container::Zstd => Box::new(ZstdFrames::new(compressed)),
         Container::Xz => {
             let mut compressed = compressed;
             let mut out = Bounded {
@@ -207,6 +198,65 @@ fn stream<R: BufRead>(
     let mut meter = Meter::new(decoder, consumed, what, u);
     each(None, &mut meter)?;
     Ok(meter.finish())
+}
+
+/// A zstd stream, frame after frame (`pzstd` and `cat a.zst b.zst` make several; skippable
+/// frames are skipped), each frame's window capped at [`ZSTD_MAX_WINDOW`].
+struct ZstdFrames<R> {
+    src: R,
+    frame: ruzstd::decoding::FrameDecoder,
+    /// A frame's header has been read and the frame not yet drained.
+    open: bool,
+}
+
+impl<R: BufRead> ZstdFrames<R> {
+    fn new(src: R) -> Self {
+        let mut frame = ruzstd::decoding::FrameDecoder::new();
+        frame.set_max_window_size(ZSTD_MAX_WINDOW);
+        ZstdFrames {
+            src,
+            frame,
+            open: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        use ruzstd::decoding::BlockDecodingStrategy;
+        loop {
+            if !self.open {
+                if self.src.fill_buf()?.is_empty() {
+                    return Ok(0);
+                }
+                match self.frame.init(&mut self.src) {
+                    Ok(()) => self.open = true,
+                    Err(FrameDecoderError::ReadFrameHeaderError(
+                        ReadFrameHeaderError::SkipFrame { length, .. },
+                    )) => {
+                        let n = u64::from(length);
+                        if io::copy(&mut (&mut self.src).take(n), &mut io::sink())? < n {
+                            return Ok(0);
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(io::Error::other(e)),
+                }
+            }
+            while self.frame.can_collect() == 0 && !self.frame.is_finished() {
+                self.frame
+                    .decode_blocks(&mut self.src, BlockDecodingStrategy::UptoBlocks(1))
+                    .map_err(io::Error::other)?;
+            }
+            let n = self.frame.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // This frame is drained: the next one, if any.
+            self.open = false;
+        }
+    }
 }
 
 /// Reads its inner reader, counting the bytes consumed into a shared cell: a decoder's
@@ -828,6 +878,25 @@ mod tests {
             m[0].1.len()
         );
         assert!(notes[0].contains("times its compressed size"), "{notes:?}");
+    }
+
+    #[test]
+    fn every_zstd_frame_is_read() {
+        let a = ruzstd::encoding::compress_to_vec(
+            &b"first frame\n"[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let b = ruzstd::encoding::compress_to_vec(
+            &b"second frame\n"[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        // A skippable frame between them (magic 0x184D2A50, length 3).
+        let mut both = a.clone();
+        both.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+        both.extend_from_slice(&b);
+        let (m, notes) = members(&both);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(m[0].1, b"first frame\nsecond frame\n");
     }
 
     #[test]
