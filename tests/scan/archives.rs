@@ -612,6 +612,44 @@ fn hostile_archives_are_bounded_and_reported() {
     }
 }
 
+/// The "better zip bomb" (overlapping entries): a central directory whose 5,000 entries all
+/// point at one member's data. Read through its local headers, the archive holds one member,
+/// scanned once.
+#[test]
+fn overlapping_entries_are_read_once() {
+    let sb = Sandbox::new();
+    let t = token("ghp", 9745);
+    let body = format!("{}T={t}\n", "filler line\n".repeat(20_000));
+    let one = zip(&[("a.txt", body.as_bytes(), Method::Deflated)]);
+    // Keep the local header and data; write a central directory of 5,000 copies of the
+    // first entry (each naming offset 0).
+    let cd_at = u32::from_le_bytes(one[one.len() - 6..one.len() - 2].try_into().unwrap()) as usize;
+    let cd_len =
+        u32::from_le_bytes(one[one.len() - 10..one.len() - 6].try_into().unwrap()) as usize;
+    let entry = one[cd_at..cd_at + cd_len].to_vec();
+    let mut bomb = one[..cd_at].to_vec();
+    for _ in 0..5_000 {
+        bomb.extend_from_slice(&entry);
+    }
+    bomb.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    bomb.extend_from_slice(&[0x88, 0x13, 0x88, 0x13]);
+    bomb.extend_from_slice(&((entry.len() * 5_000) as u32).to_le_bytes());
+    bomb.extend_from_slice(&(cd_at as u32).to_le_bytes());
+    bomb.extend_from_slice(&[0, 0]);
+    sb.write("overlap.zip", bomb);
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    inside(
+        &run,
+        &t,
+        "overlap.zip",
+        json!([{ "member": "a.txt" }]),
+        (20_001, 3),
+    );
+    assert_eq!(run.findings().len(), 1, "{run}");
+    assert_eq!(run.summary()["skipped_paths"], json!([]), "{run}");
+}
+
 #[test]
 fn a_member_count_limit_and_many_small_members() {
     let sb = Sandbox::new();
