@@ -179,19 +179,24 @@ fn stream<R: BufRead>(
                 Ok(r) => r.err().map(|e| e.to_string()),
                 Err(_) => Some("the xz decoder failed on it".to_string()),
             };
-            let mut meter = Meter::new(&out.bytes[..], consumed, what.clone(), u);
+            // What came out before a fault is scanned; the note says where it stopped.
+            let whole = fault.is_none();
             if let Some(e) = fault {
-                meter.stop(if out.bytes.len() >= out.limit {
-                    format!(
-                        "stopped at {} MiB (xz is unpacked in memory)",
-                        out.limit >> 20
-                    )
-                } else {
-                    format!("corrupt after {} bytes ({e})", out.bytes.len())
-                });
+                u.note(format!(
+                    "{what} not scanned whole: {}",
+                    if out.bytes.len() >= out.limit {
+                        format!(
+                            "stopped at {} MiB (xz is unpacked in memory)",
+                            out.limit >> 20
+                        )
+                    } else {
+                        format!("corrupt after {} bytes ({e})", out.bytes.len())
+                    }
+                ));
             }
+            let mut meter = Meter::new(&out.bytes[..], consumed, what, u);
             each(None, &mut meter)?;
-            return Ok(meter.finish());
+            return Ok(meter.finish() && whole);
         }
         Container::Zip | Container::Tar => unreachable!("archives are walked, not decompressed"),
     };
@@ -523,6 +528,8 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
         let how = match method {
             _ if flags & 1 != 0 => How::Skip("encrypted"),
             0 if sized => How::Stored,
+            // A directory written by a streaming writer: nothing, then its descriptor.
+            0 if name.ends_with('/') => How::Stored,
             8 => How::Stream(Container::Gzip),
             12 => How::Stream(Container::Bzip2),
             93 => How::Stream(Container::Zstd),
@@ -747,6 +754,20 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
                 }
             }
             _ => {
+                let oversized_header = matches!(typeflag, b'L' | b'x') && size > 1 << 20;
+                if typeflag == b'S' || oversized_header {
+                    // GNU sparse files keep their data in a map patrol does not read; an
+                    // extended header over 1 MiB is not believed.
+                    u.note(format!(
+                        "tar entry {} not scanned: {}",
+                        quoted(&long_name.clone().unwrap_or(name)),
+                        if typeflag == b'S' {
+                            "a sparse file"
+                        } else {
+                            "an extended header over 1 MiB"
+                        }
+                    ));
+                }
                 if typeflag != b'L' && typeflag != b'x' {
                     long_name = None;
                 }
@@ -840,6 +861,21 @@ mod tests {
     }
 
     #[test]
+    fn sparse_files_are_named_not_skipped_silently() {
+        let mut t = tar_entry("a.txt", b"hello");
+        let mut sparse = tar_entry("disk.img", &[0u8; 10]);
+        sparse[156] = b'S';
+        sparse[148..156].copy_from_slice(b"        ");
+        let sum: u32 = sparse[..512].iter().map(|&b| u32::from(b)).sum();
+        sparse[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        t.extend(sparse);
+        t.extend([0u8; 1024]);
+        let (m, notes) = members(&t);
+        assert_eq!(m.len(), 1);
+        assert_eq!(notes, ["tar entry 'disk.img' not scanned: a sparse file"]);
+    }
+
+    #[test]
     fn a_corrupt_tar_header_stops_with_a_note() {
         let mut t = tar_entry("a.txt", b"hello");
         let mut bad = tar_entry("b.txt", b"world");
@@ -878,6 +914,29 @@ mod tests {
             m[0].1.len()
         );
         assert!(notes[0].contains("times its compressed size"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_truncated_stream_keeps_what_came_out() {
+        let text: Vec<u8> = (0..150_000)
+            .flat_map(|i| format!("line {i} of the log\n").into_bytes())
+            .collect();
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &text[..], &mut xz).unwrap();
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        bz.write_all(&text).unwrap();
+        let bz = bz.finish().unwrap();
+        for (name, whole) in [("xz", xz), ("bzip2", bz)] {
+            let (m, notes) = members(&whole[..whole.len() * 3 / 4]);
+            // lzma-rs hands over what it decoded only when the stream ends well: a cut xz
+            // stream gives nothing, but says so.
+            if name != "xz" {
+                assert!(m[0].1.starts_with(b"line 0 of the log\n"), "{name}");
+            }
+            assert!(text.starts_with(&m[0].1), "{name}");
+            assert_eq!(notes.len(), 1, "{name}: {notes:?}");
+            assert!(notes[0].contains("not scanned whole"), "{name}: {notes:?}");
+        }
     }
 
     #[test]
