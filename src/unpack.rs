@@ -21,8 +21,9 @@
 //! - encrypted members and unknown compression methods are skipped by their declared size and
 //!   named in a note; a corrupt or truncated container keeps what was scanned before the fault;
 //! - memory: members stream through the scanner's windows; only xz (whose decoder writes
-//!   rather than reads) is held whole, at most [`XZ_IN_MEMORY`] bytes; zstd frames may claim a
-//!   window of at most [`ZSTD_MAX_WINDOW`].
+//!   rather than reads) is held whole, at most [`XZ_IN_MEMORY`] bytes, and a stored zip member
+//!   whose size only its data descriptor gives, at most [`STORED_UNSIZED_MAX`]; zstd frames
+//!   may claim a window of at most [`ZSTD_MAX_WINDOW`].
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -445,6 +446,8 @@ const ZIP_DESCRIPTOR: [u8; 4] = *b"PK\x07\x08";
 enum How {
     Skip(&'static str),
     Stored,
+    /// Stored by a streaming writer: the size is only in the descriptor after the data.
+    StoredUnsized,
     /// Decompressed: deflate (as `Gzip`: the same decoder family, without the header), bzip2
     /// or zstd.
     Stream(Container),
@@ -533,7 +536,7 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
             8 => How::Stream(Container::Gzip),
             12 => How::Stream(Container::Bzip2),
             93 => How::Stream(Container::Zstd),
-            0 => How::Skip("stored with a data descriptor"),
+            0 => How::StoredUnsized,
             _ => How::Skip("compressed by a method patrol does not read"),
         };
         let complete = match how {
@@ -544,6 +547,25 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
                     return Ok(());
                 }
                 true
+            }
+            How::StoredUnsized => {
+                // Nothing marks the end but a descriptor whose size matches what came before
+                // it (and whose checksum matches the bytes): held in memory to find it.
+                match stored_unsized(input, zip64)? {
+                    Some(data) => {
+                        each(Some(&name), &mut &data[..])?;
+                        // The descriptor was read with the data.
+                        continue;
+                    }
+                    None => {
+                        u.note(format!(
+                            "{what} not scanned: stored with a data descriptor that was not \
+                             found within {} MiB; the rest of the archive not scanned",
+                            STORED_UNSIZED_MAX >> 20
+                        ));
+                        return Ok(());
+                    }
+                }
             }
             // The member's bytes are the archive's.
             How::Stored => {
@@ -594,6 +616,53 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
                 u.note("zip archive truncated".into());
                 return Ok(());
             }
+        }
+    }
+}
+
+/// How far a stored member of unknown size is searched for its descriptor.
+const STORED_UNSIZED_MAX: usize = 64 << 20;
+
+/// The data of a stored member whose size only its data descriptor gives, and the descriptor
+/// consumed: the first `PK\x07\x08` whose size fields equal the bytes before it and whose
+/// CRC-32 is theirs. `None` if none is found within [`STORED_UNSIZED_MAX`] bytes.
+fn stored_unsized(
+    input: &mut BufReader<&mut dyn Read>,
+    zip64: bool,
+) -> io::Result<Option<Vec<u8>>> {
+    let tail = if zip64 { 20 } else { 12 };
+    let mut data: Vec<u8> = Vec::new();
+    // The first signature not yet ruled out.
+    let mut from = 0;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() || data.len() > STORED_UNSIZED_MAX {
+            return Ok(None);
+        }
+        let (before, n) = (data.len(), chunk.len());
+        data.extend_from_slice(chunk);
+        let mut found = None;
+        while let Some(i) = memchr::memmem::find(&data[from..], &ZIP_DESCRIPTOR) {
+            let at = from + i;
+            if at + 4 + tail > data.len() {
+                break; // its fields are in the next chunk
+            }
+            let d = &data[at + 4..at + 4 + tail];
+            let size = if zip64 { le64(&d[4..]) } else { le32(&d[4..]) };
+            if size == at as u64 && u64::from(crc32fast::hash(&data[..at])) == le32(d) {
+                found = Some(at);
+                break;
+            }
+            from = at + 1;
+        }
+        match found {
+            Some(at) => {
+                // Consume through the descriptor, no further: the next header follows.
+                input.consume(at + 4 + tail - before);
+                data.truncate(at);
+                return Ok(Some(data));
+            }
+            None => input.consume(n),
         }
     }
 }

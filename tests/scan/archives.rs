@@ -19,6 +19,8 @@ enum Method {
     Deflated,
     /// Deflated, sizes in a data descriptor after the data (as streaming writers and `jar` do).
     Streamed,
+    /// Stored, sizes only in a data descriptor (Python's zipfile writing to a pipe).
+    StoredStreamed,
     /// The encryption flag set (the bytes are not really encrypted: patrol must not read them).
     Encrypted,
     /// A method patrol does not read (LZMA, 14).
@@ -64,11 +66,13 @@ fn zip(members: &[(&str, &[u8], Method)]) -> Vec<u8> {
             Method::Stored => (0u16, body.to_vec(), 0u16),
             Method::Deflated => (8, deflate(body), 0),
             Method::Streamed => (8, deflate(body), 8),
+            Method::StoredStreamed => (0, body.to_vec(), 8),
             Method::Encrypted => (8, deflate(body), 1),
             Method::Lzma => (14, body.to_vec(), 0),
         };
         let offset = out.len() as u32;
-        let in_header = |v: u32| if *method == Method::Streamed { 0 } else { v };
+        let streamed = matches!(method, Method::Streamed | Method::StoredStreamed);
+        let in_header = |v: u32| if streamed { 0 } else { v };
         out.extend_from_slice(b"PK\x03\x04");
         out.extend_from_slice(&20u16.to_le_bytes());
         out.extend_from_slice(&flags.to_le_bytes());
@@ -81,7 +85,7 @@ fn zip(members: &[(&str, &[u8], Method)]) -> Vec<u8> {
         out.extend_from_slice(&0u16.to_le_bytes());
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(&data);
-        if *method == Method::Streamed {
+        if streamed {
             out.extend_from_slice(b"PK\x07\x08");
             out.extend_from_slice(&crc.to_le_bytes());
             out.extend_from_slice(&(data.len() as u32).to_le_bytes());
@@ -610,6 +614,45 @@ fn hostile_archives_are_bounded_and_reported() {
             assert!(!all.contains('\x1b'), "{format}: {run}");
         }
     }
+}
+
+/// Stored members whose size only a data descriptor gives: found by the descriptor whose
+/// size and checksum match what precedes it, even when the data holds a descriptor signature.
+#[test]
+fn stored_members_of_a_streaming_writer() {
+    let sb = Sandbox::new();
+    let t1 = token("ghp", 9747);
+    let t2 = token("ghp", 9748);
+    let decoy = format!("PK\x07\x08 not a descriptor\nT={t1}\n");
+    sb.write(
+        "piped.zip",
+        zip(&[
+            ("dir/", b"", Method::StoredStreamed),
+            ("a.env", decoy.as_bytes(), Method::StoredStreamed),
+            (
+                "b.env",
+                format!("X=1\nT={t2}\n").as_bytes(),
+                Method::Streamed,
+            ),
+        ]),
+    );
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    inside(
+        &run,
+        &t1,
+        "piped.zip",
+        json!([{ "member": "a.env" }]),
+        (2, 3),
+    );
+    inside(
+        &run,
+        &t2,
+        "piped.zip",
+        json!([{ "member": "b.env" }]),
+        (2, 3),
+    );
+    assert_eq!(run.summary()["skipped_paths"], json!([]), "{run}");
 }
 
 /// The "better zip bomb" (overlapping entries): a central directory whose 5,000 entries all
