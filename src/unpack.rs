@@ -480,7 +480,10 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
         let mut h = [0u8; 26];
         let mut name = Vec::new();
         let mut extra = Vec::new();
-        let header = read_record(input, &mut h).and_then(|_| {
+        let header = read_record(input, &mut h).and_then(|full| {
+            if !full {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
             name.resize(le16(&h[22..]) as usize, 0);
             extra.resize(le16(&h[24..]) as usize, 0);
             read_record(input, &mut name)?;
@@ -776,7 +779,7 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
         match typeflag {
             b'L' | b'x' if size <= 1 << 20 => {
                 let mut body = vec![0u8; padded as usize];
-                if read_record(input, &mut body).is_err() {
+                if !matches!(read_record(input, &mut body), Ok(true)) {
                     u.note("tar archive truncated".into());
                     return Ok(());
                 }
@@ -927,6 +930,10 @@ mod tests {
         let (m, notes) = members(&t[..1636]);
         assert_eq!(m.len(), 2);
         assert_eq!(notes, ["tar archive truncated"]);
+        // A zip cut right after a member's signature is truncated too, not an empty member.
+        let (m, notes) = members(b"PK\x03\x04");
+        assert!(m.is_empty(), "{m:?}");
+        assert_eq!(notes, ["zip archive truncated in a member header"]);
     }
 
     #[test]
