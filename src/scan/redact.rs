@@ -313,34 +313,15 @@ pub(crate) struct Spans {
     grams: std::sync::OnceLock<Option<Grams>>,
 }
 
-/// A set of [`FRAGMENT`]-byte runs, each packed into an integer and hashed by a multiply: a
-/// context line looks up every position of its text, and a finding-dense input has tens of
-/// thousands of context lines.
-type Grams = std::collections::HashSet<u128, std::hash::BuildHasherDefault<GramHasher>>;
+/// A set of [`FRAGMENT`]-byte runs, each packed into an integer: a context line looks up every
+/// position of its text, and a finding-dense input has tens of thousands of context lines. The
+/// hash stays the standard library's keyed one: the runs are the scanned input's bytes, and a
+/// hash an input could aim collisions at would make this quadratic.
+type Grams = std::collections::HashSet<u128>;
 
 /// More distinct candidate texts than this in one input, and the fragments are collected per
 /// context line instead (bounded memory: about 30 runs per candidate).
 const SHARED_GRAMS_MAX: usize = 20_000;
-
-#[derive(Default)]
-struct GramHasher(u64);
-
-impl std::hash::Hasher for GramHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        let folded = (n as u64) ^ ((n >> 64) as u64).rotate_left(29);
-        self.0 = (folded ^ (folded >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
 
 /// A [`FRAGMENT`]-byte run as a key.
 fn gram(run: &[u8]) -> u128 {
