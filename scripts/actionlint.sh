@@ -2,6 +2,7 @@
 # actionlint over everything of ours that GitHub Actions runs:
 #   - .github/workflows/*.yml;
 #   - the README's GitHub Actions recipe, as a workflow file;
+#   - the organisation-audit workflow in docs/audit/;
 #   - action.yml. actionlint checks workflows, not action metadata, so the action's steps are
 #     linted as the steps of a reusable workflow with the same inputs: every `${{ }}`
 #     expression, context and step output is checked as it would be in the action.
@@ -17,6 +18,7 @@ work=target/actionlint
 rm -rf "$work/lint"; mkdir -p "$work/lint"
 
 cp .github/workflows/*.yml "$work/lint/"
+cp docs/audit/github-actions.yml "$work/lint/audit-recipe.yml"
 
 # The README's recipe: the ```yaml block after the "GitHub Actions" line.
 awk '/^GitHub Actions/ {found=1} found && /^```yaml$/ {inside=1; next} inside && /^```$/ {exit} inside {print}' \

@@ -59,6 +59,12 @@ pub enum Command {
         #[command(subcommand)]
         command: HookCommand,
     },
+    /// Combine JSON reports (`scan --format json`) of shards, or of several repositories, into
+    /// one report in any format. Findings are deduplicated by secret and place; a secret a
+    /// history holds in blobs that different shards scanned is one finding, with the earliest
+    /// introducing commit. Secrets stay as redacted as the reports were. Exits as a scan
+    /// would on the combined findings.
+    Merge(MergeArgs),
     /// Inspect the rule catalog.
     Rules {
         #[command(subcommand)]
@@ -199,6 +205,12 @@ pub struct ScanArgs {
     /// Number of scanning threads (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Scan share I of N (1-based; e.g. 2/8), for N processes that split one scan: a tree by
+    /// file path, a history (--git) by object id. Shards are disjoint and together cover
+    /// everything; combine their JSON reports with `patrol merge`.
+    #[arg(long, value_name = "I/N", value_parser = crate::scan::Shard::parse)]
+    pub shard: Option<crate::scan::Shard>,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -236,6 +248,17 @@ pub struct BaselineArgs {
 
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `patrol scan --format json` (or by `patrol merge`); `-` reads
+    /// one from standard input.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -44,11 +44,15 @@ impl Origin {
 
 /// A matched secret. Invariant: neither `Debug` nor `Display` shows the full value; only
 /// [`Secret::expose`] does, and only report code that checked `--show-secrets` calls it.
+/// A secret read back from a redacted report (`patrol merge`) holds only its redacted form:
+/// there is nothing more to expose, and every output shows that form.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Secret {
     value: String,
     /// How many leading bytes are a public prefix (`ghp_`, `github_pat_`) that redaction keeps.
     prefix_len: usize,
+    /// `value` is already the redacted form.
+    redacted_only: bool,
 }
 
 impl Secret {
@@ -56,7 +60,26 @@ impl Secret {
     pub fn new(bytes: &[u8], prefix_len: usize) -> Secret {
         let value = String::from_utf8_lossy(bytes).into_owned();
         let prefix_len = prefix_len.min(value.len());
-        Secret { value, prefix_len }
+        Secret {
+            value,
+            prefix_len,
+            redacted_only: false,
+        }
+    }
+
+    /// A secret known only by its redacted form, as a redacted report shows it.
+    pub fn from_redacted(shown: &str) -> Secret {
+        Secret {
+            value: shown.to_string(),
+            prefix_len: shown.len(),
+            redacted_only: true,
+        }
+    }
+
+    /// Whether only the redacted form is known (read back from a redacted report): `expose`
+    /// then gives that form, and its length is not the secret's.
+    pub fn is_redacted_only(&self) -> bool {
+        self.redacted_only
     }
 
     /// The full secret. Call only where the user asked to see secrets (or to hash/verify).
@@ -68,6 +91,9 @@ impl Secret {
     /// report, far too little to use one. Never cuts a character: the prefix ends on a
     /// character boundary, whatever bytes the secret holds.
     pub fn redacted(&self) -> String {
+        if self.redacted_only {
+            return self.value.clone();
+        }
         let mut cut = self.prefix_len.min(self.value.len());
         while !self.value.is_char_boundary(cut) {
             cut -= 1;
@@ -126,6 +152,12 @@ impl Fingerprint {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A fingerprint as reports write it, read back; the caller has checked its form
+    /// (`sha256:` and 64 lowercase hex digits).
+    pub(crate) fn from_hex_string(s: String) -> Fingerprint {
+        Fingerprint(s)
     }
 }
 
@@ -208,6 +240,9 @@ pub struct Finding {
     /// place (line, column, offset) and context are then in the innermost unpacked content;
     /// `decoded` lists the encodings undone within it.
     pub unpacked: Vec<Layer>,
+    /// Git modes: which repository holds it (its forge page, else its directory's name), so
+    /// that the reports of several repositories can be merged into one. `None` for files.
+    pub repository: Option<std::sync::Arc<str>>,
 }
 
 /// A container a finding was unpacked from.
@@ -316,6 +351,10 @@ pub struct CommitMeta {
     pub date: String,
     /// First line of the message.
     pub summary: String,
+    /// The commit's generation number in its repository (1 + its parents' largest; roots are
+    /// 1; 0: unknown): every ancestor has a smaller one. What orders commits across shards
+    /// (`patrol merge`), where dates cannot (clocks skew, rebases keep author dates).
+    pub generation: u32,
 }
 
 /// The facts about a rule that reports show: they travel with the rules (rule files carry

@@ -24,7 +24,7 @@
 //! | 4 | `matcher` | the regex around each keyword hit |
 //! | 5 | [`scan`] | the per-input pipeline, the scan's result and exit status, suppression, redaction |
 //! | 6 | `walk`, `git` | input modes: files and stdin; history, range, staged |
-//! | 7 | `verify`, `report` | liveness checks (the only network code); report formats |
+//! | 7 | `verify`, `report` | liveness checks (the only network code); report formats, and JSON reports read back and merged |
 //! | 8 | [`cli`] | the command line as clap sees it |
 //! | 9 | `config` | raw arguments and `.patrol.toml` → typed settings for each stage |
 //! | 10 | [`cmd`], `fuzz` | one file per subcommand; entry points of the fuzz targets |

@@ -11,7 +11,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::finding::Origin;
 use crate::read::{open, NotRead};
-use crate::scan::{Outcome, Progress, Scanner, SkipReason, Suppressor, Tally};
+use crate::scan::{Outcome, Progress, Scanner, Shard, SkipReason, Suppressor, Tally};
 
 /// One input of a file scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,19 @@ pub(crate) struct WalkOptions {
     pub threads: usize,
     /// The suppression stage, for `exclude_paths`: files that match are not even read.
     pub suppress: Arc<Suppressor>,
+    /// `--shard I/N`: only the files whose reported path falls in this share are looked at
+    /// (scanned, skipped or counted); directories are still walked whole.
+    pub shard: Option<Shard>,
+}
+
+impl WalkOptions {
+    /// Whether this process's shard takes the input reported as `path` (without a shard:
+    /// every input).
+    fn takes(&self, path: &Path) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        self.shard
+            .is_none_or(|s| s.takes_path(clean_path(path).as_os_str().as_bytes()))
+    }
 }
 
 fn skip(t: &Tally, path: &Path, reason: SkipReason) {
@@ -72,6 +85,7 @@ pub(crate) fn scan_inputs(
     for input in inputs {
         match input {
             // Read in bounded windows too: a stream of any length costs bounded memory.
+            Input::Stdin if !cfg.takes(Path::new("<stdin>")) => {}
             Input::Stdin => {
                 let mut stdin = std::io::stdin().lock();
                 match c.scan_reader(scanner, &mut stdin, &Origin::Stdin, &mut buf) {
@@ -79,6 +93,7 @@ pub(crate) fn scan_inputs(
                     Err(e) => error(&c, "<stdin>".to_string(), e.to_string()),
                 }
             }
+            Input::Path(p) if !cfg.takes(p) && !p.is_dir() => {}
             Input::Path(p) => match std::fs::metadata(p) {
                 Ok(m) if m.is_dir() => dirs.push(p.clone()),
                 // A file named on the command line (as pre-commit frameworks pass them) is
@@ -132,7 +147,7 @@ fn walk_dirs(dirs: &[PathBuf], cfg: &WalkOptions, scanner: &Scanner, c: &Tally) 
             let Some(ft) = entry.file_type() else {
                 return WalkState::Continue; // stdin entries; not produced for paths
             };
-            if ft.is_dir() {
+            if ft.is_dir() || !cfg.takes(entry.path()) {
                 return WalkState::Continue;
             }
             if ft.is_symlink() {

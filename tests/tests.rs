@@ -6,6 +6,7 @@
 mod util;
 
 mod action;
+mod audit;
 mod cli;
 mod fuzz_seeds;
 mod git;

@@ -3,6 +3,7 @@
 
 mod baseline;
 mod hook;
+mod merge;
 mod progress;
 mod revoke;
 mod rules;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Baseline(args) => baseline::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Verify {
             tokens,
             verify,

@@ -363,6 +363,7 @@ impl ScanConfig {
                 max_blob_size: max_file_size,
                 threads,
                 links: !args.no_links,
+                shard: args.shard,
             }),
             _ => None,
         };
@@ -398,6 +399,7 @@ impl ScanConfig {
                 max_file_size,
                 threads,
                 suppress: suppress.clone(),
+                shard: args.shard,
             },
             report: report_options(args.output, settings.file.format),
             suppress,
@@ -450,6 +452,11 @@ fn git_mode(args: &ScanArgs) -> Result<Option<GitMode>> {
     } else {
         None
     };
+    if args.shard.is_some() && matches!(mode, Some(GitMode::Staged { .. } | GitMode::Range { .. }))
+        || args.shard.is_some() && args.pre_commit
+    {
+        bail!("--shard applies to file scans and --git (history), not to staged changes or ranges");
+    }
     if args.stash && !matches!(mode, Some(GitMode::History { .. })) {
         bail!("--stash applies to --git (history) only");
     }

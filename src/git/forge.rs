@@ -110,6 +110,11 @@ impl Forge {
         })
     }
 
+    /// `host/owner/name`: the repository's name in reports that hold several.
+    pub(crate) fn name(&self) -> &str {
+        self.base.strip_prefix("https://").unwrap_or(&self.base)
+    }
+
     /// The pages of `commit`, and of `line` of `path` as that commit has it.
     pub(crate) fn links(&self, commit: &str, path: Option<&str>, line: u64) -> Links {
         let b = &self.base;

@@ -62,10 +62,13 @@ pub(super) fn history(
     });
     drop(ids);
 
+    // `--shard I/N`: this process scans the blobs and messages whose ids fall in its share;
+    // the graph and trees that say where a finding came from are still read whole.
+    let mine = |id: &ObjectId| cfg.shard.is_none_or(|s| s.takes_id(id.as_bytes()));
     // What will be scanned: every blob, commit and tag (their messages), for the progress line.
     let (inputs, input_bytes) = kinds
         .iter()
-        .filter(|(_, k, _)| *k != gix::object::Kind::Tree)
+        .filter(|(id, k, _)| *k != gix::object::Kind::Tree && mine(id))
         .fold((0u64, 0u64), |(n, b), (_, _, size)| (n + 1, b + size));
     tally.progress().expect(inputs, input_bytes, "objects");
 
@@ -73,7 +76,7 @@ pub(super) fn history(
     let blob_findings: Vec<(ObjectId, Vec<Finding>)> = pool.install(|| {
         kinds
             .par_iter()
-            .filter(|(_, k, _)| *k == gix::object::Kind::Blob)
+            .filter(|(id, k, _)| *k == gix::object::Kind::Blob && mine(id))
             .map_init(
                 || (thread_repo(&sync), Vec::new()),
                 |(r, buf), &(id, _, size)| {
@@ -115,7 +118,9 @@ pub(super) fn history(
     pool.install(|| {
         kinds
             .par_iter()
-            .filter(|(_, k, _)| matches!(k, gix::object::Kind::Commit | gix::object::Kind::Tag))
+            .filter(|(id, k, _)| {
+                matches!(k, gix::object::Kind::Commit | gix::object::Kind::Tag) && mine(id)
+            })
             .for_each_init(
                 || thread_repo(&sync),
                 |r, &(id, kind, _)| {

@@ -73,6 +73,8 @@ pub(crate) struct GitConfig {
     pub threads: usize,
     /// Give findings web links when the remote is on a known forge (`--no-links`: false).
     pub links: bool,
+    /// `--shard I/N` (history scans only): the share of blobs and messages this process scans.
+    pub shard: Option<crate::scan::Shard>,
 }
 
 /// Runs the configured git scan. Errors here are fatal (not a repository, a bad revision);
@@ -89,11 +91,9 @@ pub(crate) fn scan_git(
         .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
     let tally = Tally::watched(progress);
     // Read before the scan takes the repository (a history scan consumes it).
-    let forge = if cfg.links {
-        forge::Forge::of(&repo)
-    } else {
-        None
-    };
+    let remote = forge::Forge::of(&repo);
+    let name = repository_name(&repo, remote.as_ref());
+    let forge = remote.filter(|_| cfg.links);
     let mut commits = None;
     match &cfg.mode {
         GitMode::History { stash } => history::history(repo, *stash, cfg, scanner, &tally)?,
@@ -116,12 +116,30 @@ pub(crate) fn scan_git(
     }
     let mut outcome = tally.into_outcome(started.elapsed());
     outcome.commits = commits;
-    if let Some(forge) = forge {
-        for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
-            add_links(f, &forge);
+    for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
+        f.repository = Some(name.clone());
+        if let Some(forge) = &forge {
+            add_links(f, forge);
         }
     }
     Ok(Some(outcome))
+}
+
+/// What reports call the repository when they hold several (`patrol merge`): its forge's
+/// `host/owner/name` (validated; no credentials), else the name of its directory (`name` for
+/// `name.git`), as text.
+fn repository_name(repo: &gix::Repository, forge: Option<&forge::Forge>) -> Arc<str> {
+    if let Some(f) = forge {
+        return f.name().into();
+    }
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "repository".to_string());
+    let name = name.strip_suffix(".git").unwrap_or(&name);
+    name.into()
 }
 
 /// Links to a finding's introducing commit (history and range findings have one) and to its

@@ -109,7 +109,10 @@ pub(super) fn attribute(
     let mut meta = |i: usize| -> CommitMeta {
         meta_cache
             .entry(i)
-            .or_insert_with(|| commit_meta(repo, nodes[i].id, scanner))
+            .or_insert_with(|| CommitMeta {
+                generation: order[i],
+                ..commit_meta(repo, nodes[i].id, scanner)
+            })
             .clone()
     };
     let mut paths_of: HashMap<ObjectId, Vec<(&BString, &Occurrence)>> = HashMap::new();
@@ -134,10 +137,28 @@ pub(super) fn attribute(
         };
         for (path, o) in paths {
             let path = path.to_str_lossy().into_owned();
+            let other_paths = || -> Vec<String> {
+                paths
+                    .iter()
+                    .map(|(p, _)| p.to_str_lossy().into_owned())
+                    .filter(|p| *p != path)
+                    .collect()
+            };
+            // A blob holding one secret twice is still one blob: its commits count once.
+            let mut seen: HashSet<&Fingerprint> = HashSet::new();
             for f in &found {
+                if !seen.insert(&f.fingerprint) {
+                    continue;
+                }
                 let key = (f.fingerprint.clone(), path.clone());
                 match merged.get_mut(&key) {
                     Some((kept, acc)) => {
+                        // Every path any of its blobs appears at, whichever blob is shown.
+                        if let Some(p) = kept.provenance.as_mut() {
+                            p.other_paths.extend(other_paths());
+                            p.other_paths.sort();
+                            p.other_paths.dedup();
+                        }
                         // The finding shown is the one in the blob its introducing commit
                         // holds: when this blob's occurrence is earlier, it takes the place
                         // (blob, line, context) of the one kept so far.
@@ -160,11 +181,7 @@ pub(super) fn attribute(
                         };
                         f.provenance = Some(Box::new(Provenance {
                             other_paths: {
-                                let mut other: Vec<String> = paths
-                                    .iter()
-                                    .map(|(p, _)| p.to_str_lossy().into_owned())
-                                    .filter(|p| *p != path)
-                                    .collect();
+                                let mut other = other_paths();
                                 other.sort();
                                 other
                             },

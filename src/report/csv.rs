@@ -13,7 +13,7 @@ use crate::finding::{Finding, Origin};
 use crate::scan::Outcome;
 
 /// The header row; one column per field, stable (new columns are only ever appended).
-const COLUMNS: [&str; 24] = [
+const COLUMNS: [&str; 25] = [
     "path",
     "line",
     "column",
@@ -38,6 +38,7 @@ const COLUMNS: [&str; 24] = [
     "commit_url",
     "line_url",
     "unpacked",
+    "repository",
 ];
 
 /// A field as a CSV cell: neutralised against formulas, quoted when it must be.
@@ -98,6 +99,7 @@ fn row(f: &Finding, show_secrets: bool) -> Vec<String> {
             .map(|l| l.label())
             .collect::<Vec<_>>()
             .join(" > "),
+        opt(f.repository.as_deref().map(str::to_string)),
     ]
 }
 

@@ -24,6 +24,8 @@ struct FindingJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     blob: Option<&'a str>,
     column: u64,
+    /// The secret's line, clipped around it, every candidate on it redacted.
+    context: &'a str,
     /// Found in decoded content: the encodings undone, outermost first.
     #[serde(skip_serializing_if = "<[&str]>::is_empty")]
     decoded: &'a [&'static str],
@@ -54,6 +56,9 @@ struct FindingJson<'a> {
     removed_in: Option<Option<CommitJson<'a>>>,
     path: String,
     redacted: bool,
+    /// Git modes: the repository (forge `host/owner/name`, else its directory's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a str>,
     rule: &'a str,
     rule_name: &'a str,
     secret: String,
@@ -74,8 +79,25 @@ struct FindingJson<'a> {
 struct CommitJson<'a> {
     author: &'a str,
     date: &'a str,
+    /// Generation number (ancestors have smaller ones); absent when unknown.
+    #[serde(skip_serializing_if = "is_zero")]
+    generation: u32,
     id: &'a str,
     summary: &'a str,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn commit_json(c: &crate::finding::CommitMeta) -> CommitJson<'_> {
+    CommitJson {
+        author: &c.author,
+        date: &c.date,
+        generation: c.generation,
+        id: &c.id,
+        summary: &c.summary,
+    }
 }
 
 #[derive(Serialize)]
@@ -135,14 +157,8 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         binary: f.binary,
         blob,
         column: f.column,
-        commit: p.map(|p| {
-            p.commit.as_ref().map(|c| CommitJson {
-                author: &c.author,
-                date: &c.date,
-                id: &c.id,
-                summary: &c.summary,
-            })
-        }),
+        commit: p.map(|p| p.commit.as_ref().map(commit_json)),
+        context: &f.context,
         commits: p.map(|p| p.commits),
         decoded: &f.decoded,
         unpacked: layers_json(&f.unpacked),
@@ -159,16 +175,12 @@ fn finding_json(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         other_paths: p.map(|p| p.other_paths.len()),
         other_path_list: p.map(|p| p.other_paths.as_slice()),
         present_at_head: p.and_then(|p| p.present_at_head),
-        removed_in: p.filter(|p| p.present_at_head.is_some()).map(|p| {
-            p.removed_in.as_ref().map(|c| CommitJson {
-                author: &c.author,
-                date: &c.date,
-                id: &c.id,
-                summary: &c.summary,
-            })
-        }),
+        removed_in: p
+            .filter(|p| p.present_at_head.is_some())
+            .map(|p| p.removed_in.as_ref().map(commit_json)),
         path: f.origin.display_path(),
-        redacted: !show_secrets,
+        redacted: !show_secrets || f.secret.is_redacted_only(),
+        repository: f.repository.as_deref(),
         rule: &f.rule,
         rule_name: &f.rule_name,
         secret: f.secret.shown(show_secrets),

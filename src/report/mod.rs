@@ -5,12 +5,13 @@
 pub(crate) mod csv;
 pub(crate) mod escape;
 pub(crate) mod json;
+pub(crate) mod merge;
 pub(crate) mod sarif;
 pub(crate) mod text;
 
 use std::io::{self, Write};
 
-use crate::scan::{Outcome, SkipReason};
+use crate::scan::Outcome;
 use escape::terminal;
 
 /// A report format.
@@ -92,7 +93,7 @@ pub(crate) fn write_errors(err: &mut dyn Write, outcome: &Outcome) -> io::Result
 pub(crate) fn write_summary(err: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     for (path, reason) in &outcome.skipped {
         // Symlinks are common (node_modules/.bin): counted in the summary, not listed.
-        if *reason != SkipReason::Symlink {
+        if reason.kind() != "symlink" {
             // A reason can name an archive member: text from the scanned input.
             writeln!(
                 err,

@@ -365,6 +365,9 @@ struct PropertiesJson<'a> {
     commits: Option<usize>,
     #[serde(skip_serializing_if = "<[&str]>::is_empty")]
     decoded: &'a [&'static str],
+    /// Git modes: the repository (forge `host/owner/name`, else its directory's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unpacked: Vec<super::json::LayerJson<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -438,6 +441,7 @@ fn result<'a>(
         }),
         commits: p.map(|p| p.commits),
         decoded: &f.decoded,
+        repository: f.repository.as_deref(),
         unpacked: super::json::layers_json(&f.unpacked),
         details: f
             .details
@@ -583,7 +587,8 @@ fn region(f: &Finding) -> RegionJson {
             secret[i + 1..].chars().count() as u64 + 1,
         ),
     };
-    let plain = f.decoded.is_empty();
+    // A secret read back from a redacted report (`patrol merge`) has lost its length.
+    let plain = f.decoded.is_empty() && !f.secret.is_redacted_only();
     RegionJson {
         byte_length: plain.then_some(secret.len()),
         byte_offset: f.offset,

@@ -122,16 +122,25 @@ fn write_suppressed(out: &mut dyn Write, outcome: &Outcome, paint: &Paint) -> io
 /// Findings by the path a person knows them by, groups in order of first appearance (the
 /// outcome's order), findings in outcome order within a group. A git path whose content
 /// changed over time is held by several blobs; their findings still share one group.
+/// When the findings come from more than one repository (`patrol merge`), a group's name is
+/// `[repository] path`.
 fn group_by_path(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
     let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut previous: Option<(&Origin, usize)> = None;
+    let first_repo = findings.first().and_then(|f| f.repository.as_deref());
+    let several = findings
+        .iter()
+        .any(|f| f.repository.as_deref() != first_repo);
     for f in findings {
         // Neighbours usually share an origin, hence a path: no new string for them.
         let g = match previous {
-            Some((origin, g)) if *origin == f.origin => g,
+            Some((origin, g)) if *origin == f.origin && !several => g,
             _ => {
-                let path = f.origin.display_path();
+                let path = match (several, f.repository.as_deref()) {
+                    (true, Some(repo)) => format!("[{repo}] {}", f.origin.display_path()),
+                    _ => f.origin.display_path(),
+                };
                 match index.get(&path) {
                     Some(&g) => g,
                     None => {
@@ -381,6 +390,7 @@ mod tests {
             validation: Validation::ChecksumValid,
             decoded: Vec::new(),
             unpacked: Vec::new(),
+            repository: None,
             details: Vec::new(),
             binary: false,
             provenance: None,
@@ -414,6 +424,7 @@ mod tests {
             author: "Ada <ada@example.com>".into(),
             date: "2025-01-02T03:04:05Z".into(),
             summary: "add key".into(),
+            generation: 1,
         };
         let mut a = finding("github.pat.classic", "Classic", blob("1"), 12, TOKEN_A);
         a.provenance = Some(Box::new(Provenance {

@@ -10,20 +10,23 @@
 //! - [`redact`]: redaction in one place ([`Redactor`]).
 //! - [`examples`]: rules checked against their own examples through this pipeline.
 //! - [`progress`]: how far a running scan has got, for a display on another thread.
+//! - `shard`: which share of the inputs one of N processes takes (`--shard I/N`).
 
 mod examples;
 mod outcome;
 pub mod progress;
 mod redact;
 mod scanner;
+mod shard;
 mod suppress;
 
 pub use outcome::{panic_is_contained, ExitStatus};
 pub(crate) use scanner::WINDOW;
 pub use scanner::{ScanOptions, ScanResult, Scanner, DEFAULT_DECODE_DEPTH};
+pub use shard::Shard;
 
 pub(crate) use examples::{check_examples, make_examples};
-pub(crate) use outcome::{contain, Outcome, SkipReason, Tally};
+pub(crate) use outcome::{contain, Outcome, Problem, SkipReason, Tally};
 pub use progress::{Progress, Snapshot};
 pub(crate) use redact::{redact_message, Redactor};
-pub(crate) use suppress::{PathFilter, Suppressor};
+pub(crate) use suppress::{PathFilter, Suppressor, ALLOW_MARKERS};

@@ -26,6 +26,8 @@ pub(crate) enum SkipReason {
     /// Scanned, but encoded content in it was not scanned whole (a compressed stream over the
     /// decode stage's limits, or corrupt): what was cut short, and why.
     Decoding(String),
+    /// A skip read back from a report (`patrol merge`), as its reason was written.
+    Reported(String),
 }
 
 impl SkipReason {
@@ -51,6 +53,21 @@ impl SkipReason {
             SkipReason::TooLarge(_) => "too large",
             SkipReason::Special(k) => k,
             SkipReason::Decoding(_) => "decoding cut short",
+            // The written reasons of the kinds above, recognised again.
+            SkipReason::Reported(why) => {
+                if why.starts_with("symlink not followed") {
+                    "symlink"
+                } else if why.ends_with("is over --max-file-size") {
+                    "too large"
+                } else if let Some(k) = why.strip_suffix(", not a regular file") {
+                    ["fifo", "socket", "block device", "character device"]
+                        .into_iter()
+                        .find(|x| *x == k)
+                        .unwrap_or("not a regular file")
+                } else {
+                    "decoding cut short"
+                }
+            }
         }
     }
 }
@@ -61,7 +78,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Symlink => f.write_str("symlink not followed (use --follow)"),
             SkipReason::TooLarge(n) => write!(f, "{n} bytes is over --max-file-size"),
             SkipReason::Special(k) => write!(f, "{k}, not a regular file"),
-            SkipReason::Decoding(why) => f.write_str(why),
+            SkipReason::Decoding(why) | SkipReason::Reported(why) => f.write_str(why),
         }
     }
 }
@@ -234,7 +251,7 @@ fn sort_findings(list: &mut [Finding]) {
     // Usually already in order (one input's findings come out by offset): checked without
     // building a key per finding — findings of one origin share its path.
     let in_order = |a: &Finding, b: &Finding| {
-        if a.origin == b.origin {
+        if a.origin == b.origin && a.repository == b.repository {
             (a.offset, &a.rule) <= (b.offset, &b.rule)
         } else {
             key(a) <= key(b)
@@ -244,13 +261,27 @@ fn sort_findings(list: &mut [Finding]) {
         return;
     }
     list.sort_by_cached_key(|f| {
-        let (path, offset, rule, origin) = key(f);
-        (path, offset, rule.to_string(), origin.clone())
+        let (repo, path, offset, rule, origin) = key(f);
+        (
+            repo.map(str::to_string),
+            path,
+            offset,
+            rule.to_string(),
+            origin.clone(),
+        )
     });
 }
 
-fn key(f: &Finding) -> (String, u64, &str, &Origin) {
-    (f.origin.display_path(), f.offset, &f.rule, &f.origin)
+/// Repository first: a merged report of several repositories keeps each one's findings
+/// together.
+fn key(f: &Finding) -> (Option<&str>, String, u64, &str, &Origin) {
+    (
+        f.repository.as_deref(),
+        f.origin.display_path(),
+        f.offset,
+        &f.rule,
+        &f.origin,
+    )
 }
 
 /// The one accumulator of a scan: every input mode's threads add to it. Counters are atomics

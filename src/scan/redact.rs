@@ -167,7 +167,9 @@ impl<'s> Redactor<'s> {
         for (path, reason) in &mut outcome.skipped {
             self.redact_in_place(path);
             // A note on unpacking names archive members: paths from the scanned input.
-            if let super::outcome::SkipReason::Decoding(note) = reason {
+            if let super::outcome::SkipReason::Decoding(note)
+            | super::outcome::SkipReason::Reported(note) = reason
+            {
                 self.redact_in_place(note);
             }
         }

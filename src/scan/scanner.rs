@@ -600,6 +600,7 @@ impl Scanner {
                 suppression: marker.map(|marker| Suppression::Marker { marker }),
                 decoded: c.chain.iter().map(|k| k.name()).collect(),
                 unpacked: Vec::new(),
+                repository: None,
             };
             kept.push((finding, c.end, marker.is_some()));
         }

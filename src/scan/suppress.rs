@@ -18,7 +18,7 @@ use crate::finding::{Finding, Origin, Suppression};
 
 /// Inline markers that suppress findings on their line. `patrol:allow` is ours; the others
 /// are honoured so that teams switching tools keep their existing annotations.
-pub(super) const ALLOW_MARKERS: [&str; 6] = [
+pub(crate) const ALLOW_MARKERS: [&str; 6] = [
     "patrol:allow",
     "gitleaks:allow",
     "betterleaks:allow",

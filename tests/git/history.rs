@@ -43,6 +43,7 @@ fn history_attributes_a_token_to_the_commit_that_introduced_it() {
             "author": "Ada Lovelace <ada@example.com>",
             "date": r.author_date(&c2),
             "summary": "add deploy key",
+            "generation": 2,
         })
     );
     assert_ne!(
@@ -690,4 +691,20 @@ fn history_says_whether_a_secret_is_still_at_head_and_what_removed_it() {
         "{text}"
     );
     assert!(text.stdout.contains("not in HEAD's history"), "{text}");
+}
+
+#[test]
+fn history_counts_a_blob_once_however_often_it_holds_the_secret() {
+    let r = Sandbox::repo();
+    let t = token("ghp", 77);
+    r.write("twice.env", format!("A={t}\nB={t}\n"));
+    r.commit("one");
+    r.write("other.txt", "x\n");
+    r.commit("two");
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    let findings = run.findings();
+    assert_eq!(findings.len(), 1, "{run}");
+    assert_eq!(findings[0]["commits"], 2, "two commits carry the blob");
+    assert_eq!(findings[0]["line"], 1, "the first place is shown");
 }
