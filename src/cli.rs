@@ -60,7 +60,7 @@ pub enum Command {
         command: HookCommand,
     },
     /// Combine JSON reports (`scan --format json`) of shards, or of several repositories, into
-    /// one report in any format. Findings are deduplicated by secret and place; a secret a
+    /// one report in any format (html for a page to hand over). Findings are deduplicated by secret and place; a secret a
     /// history holds in blobs that different shards scanned is one finding, with the earliest
     /// introducing commit. Secrets stay as redacted as the reports were. Exits as a scan
     /// would on the combined findings.
@@ -362,6 +362,9 @@ pub enum Format {
     Sarif,
     /// One row per finding, for spreadsheets (cells that would run as formulas start with ').
     Csv,
+    /// One self-contained page to hand over: counts, timeline, a sortable and filterable
+    /// table, what to do about each secret (no network, no external assets; opens from disk).
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -281,6 +281,9 @@ fn github_actions_matrix_merges_to_one_unsharded_audit() {
             sarif["runs"][0]["results"].as_array().unwrap().len(),
             want.0.as_array().unwrap().len()
         );
+        let page = std::fs::read_to_string(ws.join("audit.html")).unwrap();
+        let places = format!("<b>{}</b>places found", want.0.as_array().unwrap().len());
+        assert!(page.contains(&places), "the page to hand over");
         let csv = std::fs::read_to_string(ws.join("audit.csv")).unwrap();
         assert_eq!(csv.lines().count(), 1 + want.0.as_array().unwrap().len());
     }
@@ -390,6 +393,7 @@ fn kubernetes_indexed_job_merges_to_one_unsharded_history_scan() {
             got, want,
             "{n} shards merged differ from the unsharded scan"
         );
+        assert!(reports.join("audit.html").exists(), "the page to hand over");
     }
 
     // A missing shard fails the merge job rather than shrinking the audit.

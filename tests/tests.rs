@@ -11,6 +11,7 @@ mod cli;
 mod fuzz_seeds;
 mod git;
 mod hostile;
+mod html;
 mod layering;
 mod redaction;
 mod sarif;

@@ -24,10 +24,14 @@ pub(super) fn run(
     let settings = local_settings()?;
     let cfg = verify_config(args, None)?;
     let show = output.show_secrets;
+    if output.format.map(format) == Some(Format::Html) {
+        anyhow::bail!("`patrol verify` writes text, json, jsonl, sarif or csv, not html");
+    }
+    // A settings file's `format = "html"` is for scans: verify then writes text.
     let format = output
         .format
         .map(format)
-        .or(settings.format)
+        .or(settings.format.filter(|f| *f != Format::Html))
         .unwrap_or(Format::Text);
     let identified = identify(&read_token_args(tokens)?)?;
     let valid: Vec<(String, String, String)> = identified
@@ -80,7 +84,7 @@ pub(super) fn run(
         }
     }
     match format {
-        Format::Text => {}
+        Format::Text | Format::Html => {}
         Format::Jsonl => {
             for r in &rows {
                 println!("{r}");

@@ -742,6 +742,7 @@ pub(crate) fn format(f: cli::Format) -> Format {
         cli::Format::Jsonl => Format::Jsonl,
         cli::Format::Sarif => Format::Sarif,
         cli::Format::Csv => Format::Csv,
+        cli::Format::Html => Format::Html,
     }
 }
 

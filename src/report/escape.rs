@@ -5,7 +5,8 @@
 //! and C1 controls (ESC starts colour, OSC 8 links, title changes, screen clears; CR and
 //! newlines fake report lines), DEL, and the Unicode bidirectional controls that reorder what
 //! is shown (Trojan Source). JSON, JSON Lines and SARIF keep the exact text, escaped as their
-//! syntax requires (serde_json escapes every control character).
+//! syntax requires (serde_json escapes every control character); the HTML report escapes
+//! through [`html`].
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -39,9 +40,38 @@ pub(crate) fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` for HTML text or a quoted attribute value: controls made visible as on a terminal
+/// (a bidi control reorders a web page as it does a terminal line), then `&`, `<`, `>`, `"`
+/// and `'` as character references. The one HTML escape of the HTML report: nothing from a
+/// scanned repository reaches its markup any other way.
+pub(crate) fn html(s: &str) -> String {
+    let visible = terminal(s);
+    let mut out = String::with_capacity(visible.len() + 8);
+    for c in visible.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::terminal;
+    use super::{html, terminal};
+
+    #[test]
+    fn html_escapes_markup_quotes_and_controls() {
+        assert_eq!(
+            html("<img src=x onerror=\"alert('1')\">&amp;"),
+            "&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;amp;"
+        );
+        assert_eq!(html("a\u{202e}b\nc"), "a\\u{202e}b\\nc");
+    }
 
     #[test]
     fn controls_and_bidi_are_made_visible() {

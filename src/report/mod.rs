@@ -4,6 +4,7 @@
 
 pub(crate) mod csv;
 pub(crate) mod escape;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod merge;
 pub(crate) mod sarif;
@@ -22,15 +23,17 @@ pub(crate) enum Format {
     Jsonl,
     Sarif,
     Csv,
+    Html,
 }
 
 impl Format {
-    pub(crate) const ALL: [Format; 5] = [
+    pub(crate) const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
         Format::Jsonl,
         Format::Sarif,
         Format::Csv,
+        Format::Html,
     ];
 
     /// The name used on the command line and in `.patrol.toml`.
@@ -41,6 +44,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Sarif => "sarif",
             Format::Csv => "csv",
+            Format::Html => "html",
         }
     }
 
@@ -60,6 +64,37 @@ pub(crate) struct ReportOptions {
     pub quiet: bool,
 }
 
+/// What to do about a leaked secret of rule `id`, step by step (Markdown code spans): revoke
+/// (the rule's own `help` when it has one), rotate, remove, purge history, check the audit
+/// log. The one text of remediation: SARIF's rule help and the HTML report's cards.
+pub(crate) fn remediation_steps(id: &str, help: Option<&str>) -> [String; 5] {
+    let revoke = if let Some(h) = help {
+        h.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else if id.starts_with("github.") {
+        "Revoke it now at GitHub: a personal access token under Settings > Developer settings > \
+         Personal access tokens (an organization owner can revoke one that has access to the \
+         organization); an OAuth or GitHub App token by revoking the app's authorization or \
+         resetting its credentials. If it is not yours to revoke, `patrol revoke` reports it to \
+         GitHub's credential revocation API, which revokes it and tells its owner."
+            .to_string()
+    } else {
+        "Revoke it now at the service that issued it.".to_string()
+    };
+    [
+        revoke,
+        "Rotate: issue a replacement with the least access needed and keep it out of the code \
+         (an environment variable, a CI secret or a secret manager)."
+            .to_string(),
+        "Remove the secret from the code.".to_string(),
+        "Purge it from git history, e.g. `git filter-repo --replace-text FILE` (a line \
+         `SECRET==>REMOVED` per secret), then force-push every branch and tag and have \
+         clones re-cloned. Deleting the line in a new commit is not enough: history, forks, \
+         clones and caches keep the secret. Revoking is what makes it harmless."
+            .to_string(),
+        "Check the provider's audit log for use of the secret since it leaked.".to_string(),
+    ]
+}
+
 /// Writes the report in the configured format to `out`.
 pub(crate) fn write_report(
     out: &mut dyn Write,
@@ -72,6 +107,7 @@ pub(crate) fn write_report(
         Format::Jsonl => json::write_lines(out, outcome, cfg),
         Format::Sarif => sarif::write(out, outcome, cfg),
         Format::Csv => csv::write(out, outcome, cfg),
+        Format::Html => html::write(out, outcome, cfg),
     }
 }
 

@@ -201,31 +201,7 @@ fn rule_descriptor(id: &str, name: &str, meta: Option<&RuleMeta>) -> Value {
 
 /// How to deal with a leaked secret, as plain text and as Markdown.
 fn remediation(id: &str, name: &str, help: Option<&str>) -> (String, String) {
-    let revoke = if let Some(h) = help {
-        h.split_whitespace().collect::<Vec<_>>().join(" ")
-    } else if id.starts_with("github.") {
-        "Revoke it now at GitHub: a personal access token under Settings > Developer settings > \
-         Personal access tokens (an organization owner can revoke one that has access to the \
-         organization); an OAuth or GitHub App token by revoking the app's authorization or \
-         resetting its credentials. If it is not yours to revoke, `patrol revoke` reports it to \
-         GitHub's credential revocation API, which revokes it and tells its owner."
-            .to_string()
-    } else {
-        "Revoke it now at the service that issued it.".to_string()
-    };
-    let steps = [
-        revoke,
-        "Rotate: issue a replacement with the least access needed and keep it out of the code \
-         (an environment variable, a CI secret or a secret manager)."
-            .to_string(),
-        "Remove the secret from the code.".to_string(),
-        "Purge it from git history, e.g. `git filter-repo --replace-text FILE` (a line \
-         `SECRET==>REMOVED` per secret), then force-push every branch and tag and have \
-         clones re-cloned. Deleting the line in a new commit is not enough: history, forks, \
-         clones and caches keep the secret. Revoking is what makes it harmless."
-            .to_string(),
-        "Check the provider's audit log for use of the secret since it leaked.".to_string(),
-    ];
+    let steps = super::remediation_steps(id, help);
     let intro = format!(
         "{name} found in the repository: anyone who can read the repository, or any copy of \
          it, can use it."
