@@ -45,21 +45,31 @@ pub(super) fn history(
     ids.dedup();
 
     let sync = repo.clone().into_sync();
-    let kinds: Vec<(ObjectId, gix::object::Kind, u64)> = pool.install(|| {
+    // One header per id, collected in place (an indexed collect writes into one vector of the
+    // exact size: flattening would gather chunks and copy them, twice the memory at the peak,
+    // which for a long history is most of the scan's memory).
+    let headers: Vec<Option<(gix::object::Kind, u64)>> = pool.install(|| {
         ids.par_iter()
             .map_init(
                 || thread_repo(&sync),
                 |r, id| match contained(|| r.find_header(*id)) {
-                    Ok(h) => Some((*id, h.kind(), h.size())),
+                    Ok(h) => Some((h.kind(), h.size())),
                     Err(e) => {
                         object_error(tally, id, format!("unreadable object: {e}"));
                         None
                     }
                 },
             )
-            .flatten()
             .collect()
     });
+    let mut kinds: Vec<(ObjectId, gix::object::Kind, u64)> =
+        Vec::with_capacity(headers.iter().flatten().count());
+    kinds.extend(
+        ids.iter()
+            .zip(&headers)
+            .filter_map(|(id, h)| h.map(|(kind, size)| (*id, kind, size))),
+    );
+    drop(headers);
     drop(ids);
 
     // `--shard I/N`: this process scans the blobs and messages whose ids fall in its share;

@@ -62,7 +62,10 @@ pub(super) fn attribute(
         messages,
     } = found;
     // Unreadable or corrupt commits were reported by the scan; here they are simply left out.
-    let nodes: Vec<CommitNode> = pool.install(|| {
+    // Collected in place, one slot per commit, then compacted in the same allocation: rayon's
+    // `flatten` of options gathered a small vector per commit (288 bytes each, 58 MB for
+    // 200,000 commits).
+    let nodes: Vec<Option<CommitNode>> = pool.install(|| {
         commits
             .par_iter()
             .map_init(
@@ -75,9 +78,11 @@ pub(super) fn attribute(
                     node
                 },
             )
-            .flatten()
             .collect()
     });
+    // `filter_map`, not `flatten`: the standard library collects it in place.
+    #[allow(clippy::filter_map_identity)]
+    let nodes: Vec<CommitNode> = nodes.into_iter().filter_map(|n| n).collect();
     let index: HashMap<ObjectId, usize> =
         nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     let (reachable, ref_targets) = reachable_commits(repo, &nodes, &index, stash, tally);

@@ -168,6 +168,14 @@ impl TreeIndex {
                 // Read one by one below, where an unreadable tree is reported.
                 continue;
             };
+            // The traversal inflates every object of the pack (and holds a delta tree of all
+            // of them) to reach its trees: worth it when trees are a good share of the pack,
+            // as in any real history (git/git: 41% of its objects). With few trees among many
+            // objects (a long history of a few files, a pack of large blobs) reading the trees
+            // one by one, below, costs far less time and memory.
+            if (tree_ids.len() as u64).saturating_mul(8) < u64::from(index.num_objects()) {
+                continue;
+            }
             let errors: Mutex<Vec<(ObjectId, String)>> = Mutex::default();
             let processor = |k: gix::object::Kind,
                              data: &[u8],

@@ -4,6 +4,7 @@
 mod history;
 mod hook;
 mod links;
+mod memory;
 mod range;
 mod staged;
 
