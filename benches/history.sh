@@ -4,6 +4,9 @@
 #
 #   benches/history.sh
 #
+# A real repository (git/git) against the single-threaded floor, `git cat-file
+# --batch-all-objects --batch --unordered`, and the peers: benches/history-floor.sh REPO.
+#
 # (a) Builds, once, into ${WORK:-target/bench-history}/repo a git repository whose commits are
 #     the successive released versions of a few large crates from crates.io (versions from the
 #     sparse index, yanked and pre-releases skipped, the last N by semver; the .crate tarballs

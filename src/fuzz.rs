@@ -184,6 +184,71 @@ pub fn baseline(data: &[u8]) {
     }
 }
 
+/// `patrol merge` input: a JSON report, read back, merged with itself, then written in every
+/// format, redacted. Properties: no panic; merging a report with itself adds no finding; no
+/// output holds a secret the report gave in full (`"redacted": false`) beyond its redacted
+/// form.
+pub fn merge_report(data: &[u8]) {
+    use crate::report::merge::{combine, read};
+    use crate::report::{write_report, Format, ReportOptions};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let rules = scanner().rules();
+    let prefix = |id: &str, s: &str| {
+        rules
+            .get(id)
+            .map_or(0, |r| r.public_prefix_len(s.as_bytes()))
+    };
+    let (Ok(a), Ok(b)) = (read(text, &prefix), read(text, &prefix)) else {
+        return;
+    };
+    let once = combine(vec![a.outcome]);
+    let mut twice = combine(vec![once_copy(&once), b.outcome]);
+    crate::report::merge::redact(&mut twice, scanner(), false);
+    assert_eq!(
+        once.findings.len(),
+        twice.findings.len(),
+        "a repeat adds nothing"
+    );
+    let full: Vec<String> = twice
+        .findings
+        .iter()
+        .filter(|f| !f.secret.is_redacted_only() && f.secret.len() >= 12)
+        .map(|f| f.secret.expose().to_string())
+        .collect();
+    for format in Format::ALL {
+        let cfg = ReportOptions {
+            format,
+            output: None,
+            show_secrets: false,
+            color: false,
+            quiet: true,
+        };
+        let mut out = Vec::new();
+        write_report(&mut out, &twice, &cfg).expect("writing to memory");
+        let out = String::from_utf8_lossy(&out);
+        for s in &full {
+            assert!(
+                !out.contains(s.as_str()),
+                "{} shows a secret in full",
+                format.name()
+            );
+        }
+    }
+}
+
+/// A copy of an outcome's findings and counts (outcomes are not `Clone`: they are moved).
+fn once_copy(o: &crate::scan::Outcome) -> crate::scan::Outcome {
+    crate::scan::Outcome {
+        findings: o.findings.clone(),
+        suppressed: o.suppressed.clone(),
+        files: o.files,
+        bytes: o.bytes,
+        ..crate::scan::Outcome::default()
+    }
+}
+
 /// `patrol verify -` / `revoke -` input: raw tokens, patrol's JSON document or JSON Lines.
 pub fn token_input(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -648,3 +648,52 @@ fn tree_shards_are_disjoint_and_cover_the_tree() {
         assert!(run.stderr.contains("--shard"), "{bad:?}: {run}");
     }
 }
+
+#[test]
+fn merge_distrusts_edited_reports() {
+    let sb = Sandbox::repo();
+    let t = token("ghp", 45);
+    let u = token("ghp", 46);
+    sb.git(&["remote", "add", "origin", "https://github.com/acme/app.git"]);
+    sb.write("deploy.env", format!("T={t}\n"));
+    sb.commit("add deploy env");
+    let out = sb.outside("h.json");
+    sb.run(&["scan", "--git", "-f", "json", "-o", out.to_str().unwrap()])
+        .expect_code(1);
+    let doc = read_json(&out);
+    let f = &doc["findings"][0];
+    assert_eq!(f["repository"], "github.com/acme/app");
+    assert!(f["links"]["commit"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://github.com/acme/app/commit/"));
+    // As written, the links survive a merge.
+    let run = sb.run(&["merge", out.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(run.findings()[0]["links"], f["links"]);
+
+    let mut edited = doc.clone();
+    let g = &mut edited["findings"][0];
+    g["links"]["commit"] = Value::from("https://evil.example/phish");
+    g["rule_name"] = Value::from(format!("leaked {u}"));
+    g["details"] = serde_json::json!({ format!("k{u}"): "v" });
+    let edited_path = sb.write("edited.json", edited.to_string());
+    let run = sb.run(&["merge", edited_path.to_str().unwrap(), "-f", "html"]);
+    run.expect_code(1);
+    assert!(
+        !run.stdout.contains("evil.example"),
+        "a link elsewhere is dropped"
+    );
+    assert!(
+        !run.all().contains(&u[4..]),
+        "tokens in any field are masked"
+    );
+    let run = sb.run(&["merge", edited_path.to_str().unwrap(), "-f", "json"]);
+    assert!(run.findings()[0].get("links").is_none(), "{run}");
+
+    let mut bad_id = doc;
+    bad_id["findings"][0]["blob"] = Value::from("not-an-id");
+    let bad = sb.write("bad-id.json", bad_id.to_string());
+    let run = sb.run(&["merge", bad.to_str().unwrap(), "-f", "json"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("object id"), "{run}");
+}

@@ -41,6 +41,7 @@ fn every_fuzz_target_passes_its_seeds() {
     replay("rules", patrol::fuzz::rules);
     replay("config", patrol::fuzz::config);
     replay("baseline", patrol::fuzz::baseline);
+    replay("merge_report", patrol::fuzz::merge_report);
     replay("token_input", patrol::fuzz::token_input);
     replay("jwt", patrol::fuzz::jwt);
     replay("checks", patrol::fuzz::checks);

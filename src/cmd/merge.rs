@@ -10,10 +10,10 @@ use anyhow::{Context, Result};
 
 use crate::cli::MergeArgs;
 use crate::config::report_options;
-use crate::report::merge::{combine, read};
+use crate::report::merge::{combine, read, redact};
 use crate::report::{write_errors, write_report, write_summary, Format};
 use crate::rules::load_rules;
-use crate::scan::{ExitStatus, Outcome, Problem, Redactor, ScanOptions, Scanner};
+use crate::scan::{ExitStatus, Outcome, Problem, ScanOptions, Scanner};
 
 /// Largest report read: a report is findings, not content; this is far beyond any real one.
 const MAX_REPORT: u64 = 4 << 30;
@@ -69,32 +69,7 @@ pub(super) fn run(args: MergeArgs) -> Result<ExitStatus> {
     outcome.errors.extend(unreadable);
     outcome.rules = metas;
     let scanner = Scanner::new(rules, ScanOptions::default());
-    let redactor =
-        Redactor::new(&scanner).with_findings(outcome.findings.iter().chain(&outcome.suppressed));
-    // Context lines are redacted whatever --show-secrets says, as a scan writes them.
-    let contexts: Vec<Option<String>> = outcome
-        .findings
-        .iter()
-        .chain(&outcome.suppressed)
-        .map(|f| match redactor.redact(&f.context) {
-            std::borrow::Cow::Owned(c) => Some(c),
-            std::borrow::Cow::Borrowed(_) => None,
-        })
-        .collect();
-    if !report.show_secrets {
-        redactor.apply(&mut outcome);
-    }
-    drop(redactor);
-    for (f, c) in outcome
-        .findings
-        .iter_mut()
-        .chain(&mut outcome.suppressed)
-        .zip(contexts)
-    {
-        if let Some(c) = c {
-            f.context = c;
-        }
-    }
+    redact(&mut outcome, &scanner, report.show_secrets);
     if report.show_secrets && !shown {
         outcome.notices.push(
             "--show-secrets: the reports merged hold redacted secrets only; they stay redacted"

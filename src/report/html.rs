@@ -286,6 +286,18 @@ fn invalid_note(o: &Outcome) -> String {
     )
 }
 
+/// `2024-05` of a date, if it starts as report dates do (`YYYY-MM`); a merged report's dates
+/// are input like the rest.
+fn month(date: &str) -> Option<&str> {
+    let m = date.get(..7)?;
+    let b = m.as_bytes();
+    (b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..].iter().all(u8::is_ascii_digit)
+        && (&b"01"[..]..=&b"12"[..]).contains(&&b[5..7]))
+    .then_some(m)
+}
+
 /// When secrets entered the history and left it: per month (per year over ten years), bars
 /// up for secrets introduced (by their earliest commit), down for removals from HEAD's history.
 fn timeline(page: &mut String, order: &[&str], by_secret: &HashMap<&str, Vec<&Finding>>) {
@@ -297,16 +309,15 @@ fn timeline(page: &mut String, order: &[&str], by_secret: &HashMap<&str, Vec<&Fi
         let first = list
             .iter()
             .filter_map(|f| f.provenance.as_deref()?.commit.as_ref())
-            .map(|c| c.date.as_str())
-            .filter(|d| d.len() >= 7)
+            .filter_map(|c| month(&c.date))
             .min();
-        if let Some(d) = first {
-            *added.entry(d[..7].to_string()).or_default() += 1;
+        if let Some(m) = first {
+            *added.entry(m.to_string()).or_default() += 1;
         }
         for f in list {
             if let Some(c) = f.provenance.as_deref().and_then(|p| p.removed_in.as_ref()) {
-                if c.date.len() >= 7 {
-                    *removed.entry(c.date[..7].to_string()).or_default() += 1;
+                if let Some(m) = month(&c.date) {
+                    *removed.entry(m.to_string()).or_default() += 1;
                 }
             }
         }
@@ -684,5 +695,35 @@ fn advice(
             }
         }
         page.push_str("</details>\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_of_report_dates_only() {
+        assert_eq!(month("2024-05-01T10:00:00Z"), Some("2024-05"));
+        for bad in [
+            "",
+            "2024",
+            "2024-13-01",
+            "2024-00",
+            "20é4-05",
+            "2024-0é",
+            "<script>x",
+        ] {
+            assert_eq!(month(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn shell_words_and_code_spans_are_escaped() {
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(
+            with_code("run `a<b` now & <i>"),
+            "run <code>a&lt;b</code> now &amp; &lt;i&gt;"
+        );
     }
 }

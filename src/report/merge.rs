@@ -30,7 +30,7 @@ use crate::finding::{
     CommitMeta, Finding, Fingerprint, Layer, Links, Origin, Provenance, Secret, Suppression,
     Validation, Verification,
 };
-use crate::scan::{Outcome, SkipReason, ALLOW_MARKERS};
+use crate::scan::{Outcome, Redactor, Scanner, SkipReason, ALLOW_MARKERS};
 
 /// A report read back. `secrets_shown`: some finding holds a secret in full (the report was
 /// written with `--show-secrets`).
@@ -154,7 +154,7 @@ fn finding(v: &Value, prefix_len: &dyn Fn(&str, &str) -> usize) -> Result<(Findi
     ]
     .into_iter()
     .find(|x| x.as_str() == validation)
-    .with_context(|| format!("unknown validation `{validation}`"))?;
+    .context("`validation` is not one of patrol's four verdicts")?;
     let shown = text("secret")?;
     // A secret the report says is redacted is kept as it is shown; one in full is kept in
     // full (the merge's own `--show-secrets` decides what is written).
@@ -174,17 +174,24 @@ fn finding(v: &Value, prefix_len: &dyn Fn(&str, &str) -> usize) -> Result<(Findi
         }
     };
     let path = text("path")?;
+    let hex_id = |id: &str| -> Result<String> {
+        if matches!(id.len(), 40 | 64) && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(id.to_ascii_lowercase())
+        } else {
+            bail!("an object id is not 40 or 64 hex digits")
+        }
+    };
     let origin = match (v.get("blob").and_then(Value::as_str), v.get("message_of")) {
         (Some(id), _) => Origin::Blob {
-            id: id.to_string(),
+            id: hex_id(id)?,
             path: (path != format!("<blob {id}>")).then_some(path),
         },
         (None, Some(m)) => Origin::Message {
-            id: m
-                .get("id")
-                .and_then(Value::as_str)
-                .context("`message_of.id` missing")?
-                .to_string(),
+            id: hex_id(
+                m.get("id")
+                    .and_then(Value::as_str)
+                    .context("`message_of.id` missing")?,
+            )?,
             kind: match m.get("kind").and_then(Value::as_str) {
                 Some("tag") => "tag",
                 _ => "commit",
@@ -241,7 +248,26 @@ fn finding(v: &Value, prefix_len: &dyn Fn(&str, &str) -> usize) -> Result<(Findi
             _ => return None,
         })
     });
-    let provenance = provenance(v);
+    let repository: Option<std::sync::Arc<str>> =
+        v.get("repository").and_then(Value::as_str).map(Into::into);
+    let mut provenance = provenance(v);
+    // Links are kept only where they lead to the finding's own repository on its forge (a
+    // scan builds them from the remote: `https://` + the repository's name + `/…`): an edited
+    // report cannot turn the HTML report's links into links elsewhere.
+    if let Some(p) = provenance.as_mut() {
+        let home = repository.as_deref().map(|r| format!("https://{r}/"));
+        let ok = |u: &str| {
+            home.as_deref().is_some_and(|h| u.starts_with(h))
+                && u.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"\"'<>\\`".contains(&b))
+        };
+        if p.links
+            .as_ref()
+            .is_some_and(|l| !ok(&l.commit) || l.line.as_deref().is_some_and(|u| !ok(u)))
+        {
+            p.links = None;
+        }
+    }
     let f = Finding {
         rule_name: text("rule_name").unwrap_or_else(|_| rule.clone()),
         rule,
@@ -267,7 +293,7 @@ fn finding(v: &Value, prefix_len: &dyn Fn(&str, &str) -> usize) -> Result<(Findi
         suppression,
         decoded,
         unpacked,
-        repository: v.get("repository").and_then(Value::as_str).map(Into::into),
+        repository,
     };
     Ok((f, full))
 }
@@ -283,9 +309,14 @@ fn step_name(s: &str) -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// A commit as reports write it; `None` unless its id is 40 or 64 hex digits.
 fn commit(v: &Value) -> Option<CommitMeta> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let id = v.get("id")?.as_str()?.to_string();
+    let id = v.get("id")?.as_str()?;
+    if !matches!(id.len(), 40 | 64) || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let id = id.to_ascii_lowercase();
     Some(CommitMeta {
         id,
         author: s("author"),
@@ -336,13 +367,14 @@ pub(crate) fn combine(parts: Vec<Outcome>) -> Outcome {
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
     for p in parts {
-        out.files += p.files;
-        out.bytes += p.bytes;
-        out.invalid += p.invalid;
-        out.lfs_pointers += p.lfs_pointers;
+        // Saturating: the counts come from reports, which may say anything.
+        out.files = out.files.saturating_add(p.files);
+        out.bytes = out.bytes.saturating_add(p.bytes);
+        out.invalid = out.invalid.saturating_add(p.invalid);
+        out.lfs_pointers = out.lfs_pointers.saturating_add(p.lfs_pointers);
         out.elapsed = out.elapsed.max(p.elapsed);
         out.commits = match (out.commits, p.commits) {
-            (Some(a), Some(b)) => Some(a + b),
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
             (a, b) => a.or(b),
         };
         out.skipped.extend(p.skipped);
@@ -363,6 +395,69 @@ pub(crate) fn combine(parts: Vec<Outcome>) -> Outcome {
         .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     out.errors.dedup();
     out
+}
+
+/// Redacts a merged outcome as a scan's is redacted: context lines always (whatever
+/// `show_secrets` says, as a scan writes them), and without `show_secrets` every other string
+/// beside the findings (paths, summaries, authors, errors). `scanner`'s rules find candidates;
+/// the findings' own secrets are masked exactly.
+pub(crate) fn redact(outcome: &mut Outcome, scanner: &Scanner, show_secrets: bool) {
+    let redactor =
+        Redactor::new(scanner).with_findings(outcome.findings.iter().chain(&outcome.suppressed));
+    let contexts: Vec<Option<String>> = outcome
+        .findings
+        .iter()
+        .chain(&outcome.suppressed)
+        .map(|f| match redactor.redact(&f.context) {
+            std::borrow::Cow::Owned(c) => Some(c),
+            std::borrow::Cow::Borrowed(_) => None,
+        })
+        .collect();
+    if !show_secrets {
+        redactor.apply(outcome);
+        // What a scan takes from its own rules and a server, a report could have edited:
+        // rule names, the repository label, verification facts, notices.
+        let r = |s: &mut String| {
+            if let std::borrow::Cow::Owned(x) = redactor.redact(s) {
+                *s = x;
+            }
+        };
+        for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
+            r(&mut f.rule);
+            r(&mut f.rule_name);
+            for (k, _) in &mut f.details {
+                r(k);
+            }
+            if let Some(repo) = &f.repository {
+                let mut s = repo.to_string();
+                r(&mut s);
+                f.repository = Some(s.into());
+            }
+            if let Some(v) = f.verification.as_mut() {
+                for s in v
+                    .account_type
+                    .iter_mut()
+                    .chain(v.scopes.iter_mut().flatten())
+                {
+                    r(s);
+                }
+            }
+        }
+        for n in &mut outcome.notices {
+            r(n);
+        }
+    }
+    drop(redactor);
+    for (f, c) in outcome
+        .findings
+        .iter_mut()
+        .chain(&mut outcome.suppressed)
+        .zip(contexts)
+    {
+        if let Some(c) = c {
+            f.context = c;
+        }
+    }
 }
 
 /// What identifies a finding across reports.
@@ -450,7 +545,7 @@ fn fold_history(kept: &mut Finding, mut other: Finding) {
     } else {
         a.clone()
     };
-    p.commits = a.commits + b.commits;
+    p.commits = a.commits.saturating_add(b.commits);
     p.unreachable = a.unreachable && b.unreachable;
     let mut paths: Vec<String> = a.other_paths.into_iter().chain(b.other_paths).collect();
     paths.sort();
