@@ -697,3 +697,24 @@ fn merge_distrusts_edited_reports() {
     run.expect_code(2);
     assert!(run.stderr.contains("object id"), "{run}");
 }
+
+#[test]
+fn a_token_in_the_remote_is_not_in_the_repository_label() {
+    let sb = Sandbox::repo();
+    let t = token("ghp", 47);
+    let remote = format!("https://github.com/acme/{t}.git");
+    sb.git(&["remote", "add", "origin", &remote]);
+    sb.write("a.env", format!("X={}\n", token("ghp", 48)));
+    sb.commit("add");
+    for format in ["json", "text", "csv", "sarif", "html"] {
+        let run = sb.run(&["scan", "--git", "-f", format]);
+        run.expect_code(1);
+        assert!(!run.all().contains(&t[4..]), "{format}:\n{run}");
+    }
+    let run = sb.run(&["scan", "--git", "-f", "json"]);
+    let label = run.findings()[0]["repository"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(label.starts_with("github.com/acme/ghp_"), "{label}");
+}

@@ -399,7 +399,7 @@ pub(crate) fn combine(parts: Vec<Outcome>) -> Outcome {
 
 /// Redacts a merged outcome as a scan's is redacted: context lines always (whatever
 /// `show_secrets` says, as a scan writes them), and without `show_secrets` every other string
-/// beside the findings (paths, summaries, authors, errors). `scanner`'s rules find candidates;
+/// beside the findings (paths, summaries, authors, the repository label, errors). `scanner`'s rules find candidates;
 /// the findings' own secrets are masked exactly.
 pub(crate) fn redact(outcome: &mut Outcome, scanner: &Scanner, show_secrets: bool) {
     let redactor =
@@ -416,7 +416,7 @@ pub(crate) fn redact(outcome: &mut Outcome, scanner: &Scanner, show_secrets: boo
     if !show_secrets {
         redactor.apply(outcome);
         // What a scan takes from its own rules and a server, a report could have edited:
-        // rule names, the repository label, verification facts, notices.
+        // rule names, detail keys, verification facts, notices.
         let r = |s: &mut String| {
             if let std::borrow::Cow::Owned(x) = redactor.redact(s) {
                 *s = x;
@@ -427,11 +427,6 @@ pub(crate) fn redact(outcome: &mut Outcome, scanner: &Scanner, show_secrets: boo
             r(&mut f.rule_name);
             for (k, _) in &mut f.details {
                 r(k);
-            }
-            if let Some(repo) = &f.repository {
-                let mut s = repo.to_string();
-                r(&mut s);
-                f.repository = Some(s.into());
             }
             if let Some(v) = f.verification.as_mut() {
                 for s in v

@@ -14,6 +14,7 @@
 //!   characters missing from a partial echo.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -147,7 +148,17 @@ impl<'s> Redactor<'s> {
     pub(crate) fn apply(&self, outcome: &mut Outcome) {
         // Findings come sorted by origin: one input's many findings share its redacted path.
         let mut last: Option<(Origin, Origin)> = None;
+        // The repository label (a remote's path could name a token): one per repository.
+        let mut labels: std::collections::HashMap<Arc<str>, Arc<str>> =
+            std::collections::HashMap::new();
         for f in outcome.findings.iter_mut().chain(&mut outcome.suppressed) {
+            if let Some(repo) = &f.repository {
+                let redacted = labels
+                    .entry(repo.clone())
+                    .or_insert_with(|| self.redact(repo).into())
+                    .clone();
+                f.repository = Some(redacted);
+            }
             match &last {
                 Some((raw, redacted)) if *raw == f.origin => {
                     f.origin = redacted.clone();
