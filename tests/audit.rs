@@ -39,12 +39,6 @@ fn bash(sb: &Sandbox, cwd: &Path, script: &str, env: &[(String, String)]) -> Run
     run_command(cmd, None, RUN_LIMIT)
 }
 
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// What must be equal between a merged and an unsharded report: the findings, and the summary
 /// but for the elapsed time.
 fn comparable(doc: &Value) -> (Value, Value) {

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::util::*;
-use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const README: &str = include_str!("../README.md");
@@ -61,12 +60,6 @@ fn pull_request(old: &str, new_token: Option<&str>) -> (Sandbox, String, String)
     }
     let head = r.commit("more feature work");
     (r, base, head)
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The steps of the GitHub recipe's job.

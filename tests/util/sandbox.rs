@@ -449,3 +449,12 @@ pub fn s(path: &Path) -> &str {
 pub fn mode_bits_are_bypassed(path: &Path) -> bool {
     std::fs::File::open(path).is_ok()
 }
+
+/// A JSON file a command wrote (a report, SARIF), parsed; panics naming the file if it is
+/// missing or not JSON.
+#[track_caller]
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
