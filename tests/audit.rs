@@ -50,9 +50,7 @@ fn comparable(doc: &Value) -> (Value, Value) {
 /// A repository at `dir` whose history moves, keeps, copies and removes tokens, so that one
 /// secret at one path lives in many blobs (which shards split), and one in a commit message.
 fn history(sb: &Sandbox, dir: &Path, seed: u64, commits: u64) {
-    std::fs::create_dir_all(dir).unwrap();
-    sb.git_at(dir, &["init", "-q", "-b", "main"]);
-    sb.configure(dir);
+    sb.init_repo_at(dir);
     let t = |k: u64| token("ghp", seed * 100 + k);
     for i in 0..commits {
         let mut kept = format!("version = {i}\n");
@@ -155,9 +153,7 @@ fn github_actions_matrix_merges_to_one_unsharded_audit() {
     for (i, name) in names.iter().enumerate() {
         let dir = base.join(format!("{name}.git"));
         if name.ends_with("empty") {
-            std::fs::create_dir_all(&dir).unwrap();
-            sb.git_at(&dir, &["init", "-q", "-b", "main"]);
-            sb.configure(&dir);
+            sb.init_repo_at(&dir);
             std::fs::write(dir.join("README"), "nothing here\n").unwrap();
             sb.git_at(&dir, &["add", "-A"]);
             sb.git_at(&dir, &["commit", "-q", "-m", "init"]);
@@ -534,9 +530,7 @@ fn merge_keeps_repositories_apart() {
     let mut reports = Vec::new();
     for name in ["alpha", "beta"] {
         let dir = sb.outside(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        sb.git_at(&dir, &["init", "-q", "-b", "main"]);
-        sb.configure(&dir);
+        sb.init_repo_at(&dir);
         std::fs::write(dir.join("config.yml"), format!("token: {t}\n")).unwrap();
         sb.git_at(&dir, &["add", "-A"]);
         sb.git_at(&dir, &["commit", "-q", "-m", "add config"]);
@@ -711,4 +705,33 @@ fn a_token_in_the_remote_is_not_in_the_repository_label() {
         .unwrap()
         .to_string();
     assert!(label.starts_with("github.com/acme/ghp_"), "{label}");
+}
+
+#[test]
+fn merge_keeps_skips_by_kind() {
+    let sb = Sandbox::new();
+    sb.write("big.txt", "x".repeat(5000));
+    sb.write("a.env", format!("T={}\n", token("ghp", 49)));
+    std::os::unix::fs::symlink("a.env", sb.path("link.env")).unwrap();
+    let out = sb.outside("skips.json");
+    sb.run(&[
+        "scan",
+        "--max-file-size",
+        "1K",
+        "-f",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(1);
+    let scanned = read_json(&out);
+    let kinds = &scanned["summary"]["skipped"];
+    assert_eq!(kinds["too large"], 1, "{kinds}");
+    assert_eq!(kinds["symlink"], 1, "{kinds}");
+    let run = sb.run(&["merge", out.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(&run.summary()["skipped"], kinds);
+    assert_eq!(
+        run.summary()["skipped_paths"],
+        scanned["summary"]["skipped_paths"]
+    );
 }

@@ -134,6 +134,13 @@ pub(crate) fn write(out: &mut dyn Write, o: &Outcome, cfg: &ReportOptions) -> io
             })
             .push(f);
     }
+    // A secret's family, looked up once per rule (a rule's facts are found by a search).
+    let mut families_of: HashMap<&str, &str> = HashMap::new();
+    for f in findings {
+        families_of
+            .entry(f.rule.as_str())
+            .or_insert_with(|| family(o, f));
+    }
     let repos: std::collections::BTreeSet<&str> = findings
         .iter()
         .filter_map(|f| f.repository.as_deref())
@@ -235,7 +242,9 @@ pub(crate) fn write(out: &mut dyn Write, o: &Outcome, cfg: &ReportOptions) -> io
     page.push_str("</div>\n");
     let mut families: BTreeMap<&str, usize> = BTreeMap::new();
     for fp in &order {
-        *families.entry(family(o, by_secret[*fp][0])).or_default() += 1;
+        *families
+            .entry(families_of[by_secret[*fp][0].rule.as_str()])
+            .or_default() += 1;
     }
     if !families.is_empty() {
         page.push_str("<p class=\"families\">By family: ");
@@ -261,8 +270,16 @@ pub(crate) fn write(out: &mut dyn Write, o: &Outcome, cfg: &ReportOptions) -> io
     }
 
     timeline(&mut page, &order, &by_secret);
-    table(&mut page, o, several_repos, show);
-    advice(&mut page, o, &order, &by_secret, show, several_repos);
+    table(&mut page, o, &families_of, several_repos, show);
+    advice(
+        &mut page,
+        o,
+        &families_of,
+        &order,
+        &by_secret,
+        show,
+        several_repos,
+    );
 
     let suppressed = o.suppressed.len();
     let _ = writeln!(
@@ -432,9 +449,15 @@ fn timeline(page: &mut String, order: &[&str], by_secret: &HashMap<&str, Vec<&Fi
     );
 }
 
-fn table(page: &mut String, o: &Outcome, several_repos: bool, show: bool) {
+fn table(
+    page: &mut String,
+    o: &Outcome,
+    families_of: &HashMap<&str, &str>,
+    several_repos: bool,
+    show: bool,
+) {
     page.push_str("<h2>Findings</h2>\n");
-    let mut families: Vec<&str> = o.findings.iter().map(|f| family(o, f)).collect();
+    let mut families: Vec<&str> = families_of.values().copied().collect();
     families.sort_unstable();
     families.dedup();
     page.push_str(
@@ -480,10 +503,10 @@ fn table(page: &mut String, o: &Outcome, several_repos: bool, show: bool) {
         let p = f.provenance.as_deref();
         let commit = p.and_then(|p| p.commit.as_ref());
         let present = still_present(f);
+        let family = html(families_of[f.rule.as_str()]);
         let _ = write!(
             page,
-            "<tr data-family=\"{}\" data-present=\"{present}\">",
-            html(family(o, f))
+            "<tr data-family=\"{family}\" data-present=\"{present}\">"
         );
         if several_repos {
             let _ = write!(
@@ -511,8 +534,7 @@ fn table(page: &mut String, o: &Outcome, several_repos: bool, show: bool) {
         }
         let _ = write!(
             page,
-            "<td>{}</td><td>{}</td><td class=\"mono\">{}</td>",
-            html(family(o, f)),
+            "<td>{family}</td><td>{}</td><td class=\"mono\">{}</td>",
             html(&f.rule_name),
             html(&f.secret.shown(show))
         );
@@ -589,9 +611,11 @@ fn table(page: &mut String, o: &Outcome, several_repos: bool, show: bool) {
 }
 
 /// For each secret: what it is, where, and the steps; live ones first.
+#[allow(clippy::too_many_arguments)]
 fn advice(
     page: &mut String,
     o: &Outcome,
+    families_of: &HashMap<&str, &str>,
     order: &[&str],
     by_secret: &HashMap<&str, Vec<&Finding>>,
     show: bool,
@@ -638,7 +662,7 @@ fn advice(
             if i == 0 { " open" } else { "" },
             html(&f.rule_name),
             html(&f.secret.shown(show)),
-            html(family(o, f)),
+            html(families_of[f.rule.as_str()]),
             list.len(),
             if list.len() == 1 { "" } else { "s" },
             status,

@@ -213,7 +213,7 @@ fn summary_value(o: &Outcome) -> Value {
         "invalid_hidden": o.invalid,
         "suppressed": o.suppressed_by("inline-marker"),
         "skipped": skipped,
-        "skipped_paths": o.skipped.iter().map(|(p, r)| json!({"path": p, "reason": r.to_string()})).collect::<Vec<_>>(),
+        "skipped_paths": o.skipped.iter().map(|(p, r)| json!({"path": p, "kind": r.kind(), "reason": r.to_string()})).collect::<Vec<_>>(),
         "errors": o.errors.iter().map(|p| json!({"path": p.path, "error": p.message})).collect::<Vec<_>>(),
         "lfs_pointers": o.lfs_pointers,
         "allowed_by_config": o.suppressed_by("allow-list") + o.suppressed_by("excluded-path"),

@@ -96,8 +96,15 @@ pub(crate) fn read(text: &str, prefix_len: &dyn Fn(&str, &str) -> usize) -> Resu
         skipped: list_of("skipped_paths")
             .iter()
             .filter_map(|e| {
-                let reason = text_of(e, "reason")?;
-                Some((text_of(e, "path")?, SkipReason::Reported(reason)))
+                // The kind as written, if it is one patrol has (a report from before kinds
+                // were written, or an edited one, counts it as plain "skipped").
+                let kind = e.get("kind").and_then(Value::as_str).unwrap_or("");
+                let kind = SkipReason::KINDS
+                    .into_iter()
+                    .find(|k| *k == kind)
+                    .unwrap_or("skipped");
+                let why = text_of(e, "reason")?;
+                Some((text_of(e, "path")?, SkipReason::Reported { kind, why }))
             })
             .collect(),
         errors: list_of("errors")

@@ -26,11 +26,24 @@ pub(crate) enum SkipReason {
     /// Scanned, but encoded content in it was not scanned whole (a compressed stream over the
     /// decode stage's limits, or corrupt): what was cut short, and why.
     Decoding(String),
-    /// A skip read back from a report (`patrol merge`), as its reason was written.
-    Reported(String),
+    /// A skip read back from a report (`patrol merge`): its kind (one of [`SkipReason::KINDS`])
+    /// and its reason, as the report wrote them.
+    Reported { kind: &'static str, why: String },
 }
 
 impl SkipReason {
+    /// Every [`SkipReason::kind`] there is.
+    pub(crate) const KINDS: [&'static str; 8] = [
+        "symlink",
+        "too large",
+        "fifo",
+        "socket",
+        "block device",
+        "character device",
+        "not a regular file",
+        "decoding cut short",
+    ];
+
     pub(crate) fn special(meta: &std::fs::Metadata) -> SkipReason {
         let t = meta.file_type();
         SkipReason::Special(if t.is_fifo() {
@@ -53,21 +66,7 @@ impl SkipReason {
             SkipReason::TooLarge(_) => "too large",
             SkipReason::Special(k) => k,
             SkipReason::Decoding(_) => "decoding cut short",
-            // The written reasons of the kinds above, recognised again.
-            SkipReason::Reported(why) => {
-                if why.starts_with("symlink not followed") {
-                    "symlink"
-                } else if why.ends_with("is over --max-file-size") {
-                    "too large"
-                } else if let Some(k) = why.strip_suffix(", not a regular file") {
-                    ["fifo", "socket", "block device", "character device"]
-                        .into_iter()
-                        .find(|x| *x == k)
-                        .unwrap_or("not a regular file")
-                } else {
-                    "decoding cut short"
-                }
-            }
+            SkipReason::Reported { kind, .. } => kind,
         }
     }
 }
@@ -78,7 +77,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Symlink => f.write_str("symlink not followed (use --follow)"),
             SkipReason::TooLarge(n) => write!(f, "{n} bytes is over --max-file-size"),
             SkipReason::Special(k) => write!(f, "{k}, not a regular file"),
-            SkipReason::Decoding(why) | SkipReason::Reported(why) => f.write_str(why),
+            SkipReason::Decoding(why) | SkipReason::Reported { why, .. } => f.write_str(why),
         }
     }
 }
@@ -407,5 +406,28 @@ impl Tally {
         };
         outcome.sort();
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SkipReason;
+
+    #[test]
+    fn every_kind_is_listed() {
+        let reasons = [
+            SkipReason::Symlink,
+            SkipReason::TooLarge(1),
+            SkipReason::Special("fifo"),
+            SkipReason::Special("socket"),
+            SkipReason::Special("block device"),
+            SkipReason::Special("character device"),
+            SkipReason::Special("not a regular file"),
+            SkipReason::Decoding(String::new()),
+        ];
+        for r in &reasons {
+            assert!(SkipReason::KINDS.contains(&r.kind()), "{r:?}");
+        }
+        assert_eq!(reasons.len(), SkipReason::KINDS.len());
     }
 }

@@ -179,7 +179,7 @@ impl<'s> Redactor<'s> {
             self.redact_in_place(path);
             // A note on unpacking names archive members: paths from the scanned input.
             if let super::outcome::SkipReason::Decoding(note)
-            | super::outcome::SkipReason::Reported(note) = reason
+            | super::outcome::SkipReason::Reported { why: note, .. } = reason
             {
                 self.redact_in_place(note);
             }

@@ -273,8 +273,14 @@ impl Sandbox {
 
     /// Makes the work area a git repository (see [`Sandbox::repo`]).
     pub fn init_repo(&self) {
-        self.git(&["init", "-q", "-b", "main"]);
-        self.configure(&self.root.clone());
+        self.init_repo_at(&self.root.clone());
+    }
+
+    /// Makes `dir` (created if missing) a git repository set up as [`Sandbox::repo`]'s is.
+    pub fn init_repo_at(&self, dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        self.git_at(dir, &["init", "-q", "-b", "main"]);
+        self.configure(dir);
     }
 
     /// Identity and safety settings for a repository (a clone gets them too).
