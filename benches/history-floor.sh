@@ -9,6 +9,7 @@
 #   benches/history-floor.sh REPO            (e.g. git/git, brought with the `fetch` tool and
 #                                             cloned with all branches and tags)
 #   TOOLS="floor patrol" benches/history-floor.sh REPO     (a subset)
+# PATROL_BIN: another patrol binary to measure (an older build, for a before/after sitting).
 # THREADS (default: nproc). Needs python3; kingfisher and gitleaks in $HOME/peers/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ TOOLS=${TOOLS:-"floor patrol patrol-github kingfisher gitleaks"}
 OUT=${OUT:-target/bench-history-floor}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 cargo build --release --quiet
-PATROL=$PWD/target/release/patrol
+PATROL=${PATROL_BIN:-$PWD/target/release/patrol}
 
 # measure NAME CMD...: runs CMD, prints a table row.
 measure() {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 MINUTES=${MINUTES:-10}
 PARALLEL=${PARALLEL:-2}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(scan scan_layout rules config baseline merge_report token_input jwt git_object checks import \
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(scan scan_layout rules config baseline merge_report token_input jwt git_object git_delta checks import \
   decode_base64 decode_hex decode_percent decode_escape decode_html_entity decode_utf_16le \
   decode_utf_16be decode_gzip decode_zlib scan_decoded \
   unpack_zip unpack_tar unpack_gzip unpack_bzip2 unpack_xz unpack_zstd)

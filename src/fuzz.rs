@@ -296,7 +296,8 @@ pub fn jwt(data: &[u8]) {
 }
 
 /// Git object bodies as the history scan decodes them: a commit (graph facts, author, summary
-/// for reports), an annotated tag, a tree; and the line hashing of large blobs.
+/// for reports), an annotated tag, a tree (gix's parser, and provenance's own, which must read
+/// what gix reads whole the same way); and the line hashing of large blobs.
 pub fn git_object(data: &[u8]) {
     use gix::objs::{CommitRef, TagRef, TreeRefIter};
     if let Ok(c) = CommitRef::from_bytes(data) {
@@ -322,6 +323,13 @@ pub fn git_object(data: &[u8]) {
         }
     }
     crate::git::fuzz_lines(data);
+    crate::git::fuzz_tree(data);
+}
+
+/// Git deltas as the pack walk applies them (`git/pack_walk.rs`): no panic on any base and
+/// delta, and a result is exactly the size the delta declares, within the limit.
+pub fn git_delta(data: &[u8]) {
+    crate::git::fuzz_delta(data);
 }
 
 /// Every offline check of the catalog on arbitrary bytes (private-key DER and OpenSSH/PuTTY/PGP

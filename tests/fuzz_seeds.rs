@@ -46,6 +46,7 @@ fn every_fuzz_target_passes_its_seeds() {
     replay("jwt", patrol::fuzz::jwt);
     replay("checks", patrol::fuzz::checks);
     replay("git_object", patrol::fuzz::git_object);
+    replay("git_delta", patrol::fuzz::git_delta);
     replay("import", patrol::fuzz::import);
     replay("decode_base64", |d| patrol::fuzz::decode("base64", d));
     replay("decode_hex", |d| patrol::fuzz::decode("hex", d));

@@ -1,7 +1,12 @@
 //! `scan --git`: every object in the database is listed once, every blob is scanned once, in
 //! parallel, and so are commit and annotated-tag messages. Nothing else is decoded unless
 //! something was found: then [`super::provenance`] says where each finding came from.
+//!
+//! Blobs are read the way the pack stores them ([`super::pack_walk`]: pack order, each delta
+//! applied to its base while the base is in memory), then whatever that did not reach is
+//! read one by one by id (loose blobs, blobs larger than a window, anything undecodable there).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
@@ -10,6 +15,8 @@ use gix::objs::{CommitRef, TagRef};
 use gix::ObjectId;
 use rayon::prelude::*;
 
+use super::ids::IdTable;
+use super::pack_walk;
 use super::provenance::{self, Found};
 use super::{
     contained, is_lfs_pointer, object_error, oversize, scan_streamed, thread_repo, GitConfig,
@@ -82,23 +89,71 @@ pub(super) fn history(
         .fold((0u64, 0u64), |(n, b), (_, _, size)| (n + 1, b + size));
     tally.progress().expect(inputs, input_bytes, "objects");
 
-    // Blobs: scanned once each, in parallel.
-    let blob_findings: Vec<(ObjectId, Vec<Finding>)> = pool.install(|| {
-        kinds
+    // Blobs: scanned once each, in parallel. First every pack's blobs in pack order, each
+    // delta applied to its base while the base is in memory (reading by id rebuilt shared
+    // delta chains again and again); then, one by one by id, what that did not reach: loose
+    // blobs, blobs larger than a window (streamed), anything the walk could not decode.
+    let (blob_ids, blob_sizes): (Vec<ObjectId>, Vec<u64>) = kinds
+        .iter()
+        .filter(|(id, k, _)| *k == gix::object::Kind::Blob && mine(id))
+        .map(|(id, _, size)| (*id, *size))
+        .unzip();
+    let table = IdTable::new(&blob_ids);
+    let done: Vec<AtomicBool> = blob_ids.iter().map(|_| AtomicBool::new(false)).collect();
+    let walked: Mutex<Vec<(ObjectId, Vec<Finding>)>> = Mutex::default();
+    let walk_max = cfg.max_blob_size.unwrap_or(u64::MAX).min(WINDOW as u64);
+    let deliver = |id: ObjectId, data: &[u8]| {
+        let Some(i) = table.get(&blob_ids, &id) else {
+            return; // another shard's
+        };
+        if done[i as usize].swap(true, Ordering::Relaxed) {
+            return; // in two packs
+        }
+        let f = scan_blob(scanner, tally, id, data);
+        if !f.is_empty() {
+            walked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, f));
+        }
+    };
+    for (index, pack) in pack_walk::packs(&repo) {
+        if !pack_walk::worth_it(blob_ids.len(), &index) {
+            continue;
+        }
+        let result = contained(|| {
+            Ok::<_, std::convert::Infallible>(pool.install(|| {
+                pack_walk::walk(&index, &pack, gix::object::Kind::Blob, walk_max, &deliver)
+            }))
+        });
+        if let Err(e) = result {
+            // What it did not scan is read one by one below.
+            object_error(
+                tally,
+                pack.path().display(),
+                format!("cannot walk pack: {e}"),
+            );
+        }
+    }
+    let mut blob_findings = walked.into_inner().unwrap_or_else(|e| e.into_inner());
+    let rest: Vec<(ObjectId, Vec<Finding>)> = pool.install(|| {
+        blob_ids
             .par_iter()
-            .filter(|(id, k, _)| *k == gix::object::Kind::Blob && mine(id))
+            .zip(&blob_sizes)
+            .zip(&done)
+            .filter(|(_, done)| !done.load(Ordering::Relaxed))
             .map_init(
                 || (thread_repo(&sync), Vec::new()),
-                |(r, buf), &(id, _, size)| {
+                |(r, buf), ((&id, &size), _)| {
                     if cfg.max_blob_size.is_some_and(|max| size > max) {
                         oversize(tally, id, None, size);
                         return None;
                     }
-                    let origin = Origin::Blob {
-                        id: id.to_string(),
-                        path: None,
-                    };
                     if size > WINDOW as u64 {
+                        let origin = Origin::Blob {
+                            id: id.to_string(),
+                            path: None,
+                        };
                         if let Some(f) = scan_streamed(r, id, scanner, tally, &origin, buf) {
                             return (!f.is_empty()).then_some((id, f));
                         }
@@ -110,16 +165,17 @@ pub(super) fn history(
                             return None;
                         }
                     };
-                    if is_lfs_pointer(&obj.data) {
-                        tally.lfs_pointer();
-                    }
-                    let f = tally.scan(scanner, &obj.data, &origin);
+                    let f = scan_blob(scanner, tally, id, &obj.data);
                     (!f.is_empty()).then_some((id, f))
                 },
             )
             .flatten()
             .collect()
     });
+    blob_findings.extend(rest);
+    // In id order, whichever way each was read: the report does not depend on scheduling.
+    blob_findings.sort_unstable_by_key(|(id, _)| *id);
+    drop((done, table, blob_ids, blob_sizes));
 
     // Commits and tags: decoded for the graph, their messages scanned.
     let messages: Mutex<Vec<(ObjectId, Finding)>> = Mutex::default();
@@ -202,6 +258,18 @@ pub(super) fn history(
     }
     tally.keep(findings);
     Ok(())
+}
+
+/// One blob's findings (no path yet: provenance finds them).
+fn scan_blob(scanner: &Scanner, tally: &Tally, id: ObjectId, data: &[u8]) -> Vec<Finding> {
+    if is_lfs_pointer(data) {
+        tally.lfs_pointer();
+    }
+    let origin = Origin::Blob {
+        id: id.to_string(),
+        path: None,
+    };
+    tally.scan(scanner, data, &origin)
 }
 
 fn scan_message(

@@ -20,7 +20,9 @@ mod blobs;
 mod files;
 mod forge;
 mod history;
+mod ids;
 mod lines;
+mod pack_walk;
 mod provenance;
 mod range;
 mod staged;
@@ -301,6 +303,59 @@ fn is_lfs_pointer(data: &[u8]) -> bool {
 fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
     contained(|| repo.find_object(id).map(|o| o.detach().data))
         .map_err(|e| anyhow::anyhow!("cannot read blob {id}: {e}"))
+}
+
+/// For the `git_object` fuzz target: provenance's tree-entry parser, on any bytes, reads a
+/// tree that it and gix both read whole as gix does (names, ids, and which entries are trees
+/// or gitlinks). Only where both read it: gix also takes an empty mode, which git refuses.
+pub(crate) fn fuzz_tree(data: &[u8]) {
+    let mine = trees::fuzz_entries(data);
+    let theirs: Result<Vec<_>, _> = gix::objs::TreeRefIter::from_bytes(data)
+        .map(|e| {
+            e.map(|e| {
+                let kind = match e.mode.kind() {
+                    gix::objs::tree::EntryKind::Tree => 't',
+                    gix::objs::tree::EntryKind::Commit => 'c',
+                    _ => 'b',
+                };
+                (kind, e.filename.to_vec(), e.oid.to_owned())
+            })
+        })
+        .collect();
+    if let (Some(mine), Ok(theirs)) = (mine, theirs) {
+        assert_eq!(mine, theirs, "tree entries read differently from gix");
+    }
+}
+
+/// For the `git_delta` fuzz target: a delta applied to a base (the first byte says how much
+/// of the rest is the base) never panics, and a result has exactly the size the delta
+/// declares and no more than the limit.
+pub(crate) fn fuzz_delta(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let (base, delta) = rest.split_at((usize::from(first) * rest.len() / 256).min(rest.len()));
+    let max = 1 << 16;
+    if let Some(out) = pack_walk::fuzz_apply(base, delta, max) {
+        assert!(out.len() as u64 <= max, "a result past the limit");
+        let mut size = 0u64;
+        let mut shift = 0;
+        // The second varint of the delta: the declared result size.
+        let mut varints = 0;
+        for &b in delta {
+            if varints == 1 {
+                size |= u64::from(b & 0x7f) << shift;
+                shift += 7;
+            }
+            if b & 0x80 == 0 {
+                varints += 1;
+                if varints == 2 {
+                    break;
+                }
+            }
+        }
+        assert_eq!(out.len() as u64, size, "a result not of the declared size");
+    }
 }
 
 /// For the `git_object` fuzz target: on any bytes (split into an old and a new version), the

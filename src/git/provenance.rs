@@ -91,13 +91,7 @@ pub(super) fn attribute(
         .iter()
         .map(|(id, found)| (*id, found.iter().map(|f| f.fingerprint.clone()).collect()))
         .collect();
-    let mut trees = TreeIndex::build(
-        repo,
-        tree_ids,
-        &interesting,
-        pool.current_num_threads(),
-        tally,
-    );
+    let mut trees = TreeIndex::build(repo, tree_ids, &interesting, pool, tally);
     // (blob, path) -> occurrences: earliest commit (reachable ones first) and count.
     let mut occ: HashMap<(ObjectId, BString), Occurrence> = HashMap::new();
     let order = generations(&nodes, &index);

@@ -1,9 +1,9 @@
 //! Where the blobs with findings sit in the trees of a history, for provenance: every tree of
-//! the repository decoded once, in pack order and in parallel (gix's delta-tree traversal
-//! inflates each delta base once, where reading trees one by one by id re-resolves their
-//! delta chains again and again), keeping only what a path needs — each tree's subtrees and
-//! the interesting blobs it holds — as small integers. Trees that are not in a pack (loose
-//! objects) are read one by one.
+//! the repository decoded once, in pack order and in parallel ([`super::pack_walk`] inflates
+//! only the trees and their delta chains, each base once, where reading trees one by one by
+//! id re-resolved their delta chains again and again), keeping only what a path needs — each
+//! tree's subtrees and the interesting blobs it holds — as small integers. Trees that are not
+//! in a pack (loose objects), or that the walk could not decode, are read one by one.
 //!
 //! Built only when a history scan found something: a clean history never pays for it.
 
@@ -12,10 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gix::bstr::BString;
-use gix::objs::tree::EntryKind;
-use gix::objs::TreeRefIter;
 use gix::ObjectId;
 
+use super::ids::IdTable;
 use super::{contained, object_error};
 use crate::scan::Tally;
 
@@ -61,21 +60,89 @@ impl Names {
     }
 }
 
+/// What a tree entry names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Entry {
+    Tree,
+    /// A blob, executable or not, or a symbolic link.
+    Blob,
+    /// A gitlink (a submodule's commit), or a mode of no other type.
+    Submodule,
+}
+
+/// The first entry of a tree's bytes — `<octal mode> <name>\0<id>` — and the bytes after it;
+/// `None` if it is malformed. Written here rather than taken from gix's tree iterator because
+/// it runs once per entry of every tree of a history (146 million for git/git) and gix's
+/// general mode parsing was a fifth of that time; modes are read as git reads them (the type
+/// bits of the octal number: a regular file or link is content, a directory a tree, anything
+/// else a gitlink; an empty or non-octal mode is malformed).
+fn entry(bytes: &[u8], hash_len: usize) -> Option<(Entry, &[u8], &gix::oid, &[u8])> {
+    let mut mode = 0u32;
+    let mut at = 0;
+    loop {
+        let b = *bytes.get(at)?;
+        at += 1;
+        match b {
+            b' ' if at > 1 => break,
+            b'0'..=b'7' if at <= 7 => mode = mode << 3 | u32::from(b - b'0'),
+            _ => return None,
+        }
+    }
+    let name_len = bytes[at..].iter().position(|&b| b == 0)?;
+    let name = &bytes[at..at + name_len];
+    let id_at = at + name_len + 1;
+    let id = bytes.get(id_at..id_at + hash_len)?;
+    // As git's `canon_mode`: a file or a link is content, a directory a tree, and any other
+    // type a gitlink (never entered).
+    let kind = match mode & 0o170000 {
+        0o040000 => Entry::Tree,
+        0o100000 | 0o120000 => Entry::Blob,
+        _ => Entry::Submodule,
+    };
+    Some((
+        kind,
+        name,
+        gix::oid::from_bytes_unchecked(id),
+        &bytes[id_at + hash_len..],
+    ))
+}
+
+/// Every entry of a tree as (t/c/b for tree, gitlink, content; name; id), or `None` if it is
+/// malformed: for the fuzz target that compares this parser with gix's.
+pub(super) fn fuzz_entries(data: &[u8]) -> Option<Vec<(char, Vec<u8>, ObjectId)>> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (kind, name, id, after) = entry(rest, 20)?;
+        let kind = match kind {
+            Entry::Tree => 't',
+            Entry::Submodule => 'c',
+            Entry::Blob => 'b',
+        };
+        out.push((kind, name.to_vec(), id.to_owned()));
+        rest = after;
+    }
+    Some(out)
+}
+
 /// What the decoding threads share.
 struct Shared<'a> {
+    hash_len: usize,
     ids: &'a [ObjectId],
-    interesting: &'a std::collections::HashSet<ObjectId>,
+    table: IdTable,
+    /// The blobs with findings, sorted, and their table.
+    interesting: Vec<ObjectId>,
+    interesting_table: IdTable,
     seen: Vec<AtomicBool>,
     names: Mutex<Names>,
-    nodes: Mutex<Vec<(u32, Node)>>,
+    /// By tree index, written once each (a list of (index, node) gathered and then
+    /// placed held both at the peak: 30 MB more for git/git).
+    nodes: Mutex<Vec<Option<Node>>>,
 }
 
 impl Shared<'_> {
     fn index(&self, id: &gix::oid) -> Option<u32> {
-        self.ids
-            .binary_search_by(|x| x.as_ref().cmp(id))
-            .ok()
-            .map(|i| i as u32)
+        self.table.get(self.ids, id)
     }
 
     /// Reads one tree's entries into a node (kept only if it has something to keep).
@@ -83,20 +150,23 @@ impl Shared<'_> {
         self.seen[tree as usize].store(true, Ordering::Relaxed);
         let mut subtrees: Vec<(u32, &[u8])> = Vec::new();
         let mut blobs: Vec<(ObjectId, &[u8])> = Vec::new();
-        for entry in TreeRefIter::from_bytes(data) {
-            let entry = entry.map_err(|e| format!("corrupt tree: {e}"))?;
-            match entry.mode.kind() {
-                EntryKind::Tree => {
-                    if let Some(i) = self.index(entry.oid) {
-                        subtrees.push((i, entry.filename.as_ref()));
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (kind, name, id, after) =
+                entry(rest, self.hash_len).ok_or_else(|| "corrupt tree entry".to_string())?;
+            rest = after;
+            match kind {
+                Entry::Tree => {
+                    if let Some(i) = self.index(id) {
+                        subtrees.push((i, name));
                     }
                 }
-                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    if self.interesting.contains(entry.oid) {
-                        blobs.push((entry.oid.to_owned(), entry.filename.as_ref()));
+                Entry::Blob => {
+                    if self.interesting_table.get(&self.interesting, id).is_some() {
+                        blobs.push((id.to_owned(), name));
                     }
                 }
-                EntryKind::Commit => {} // submodules are not entered
+                Entry::Submodule => {} // not entered
             }
         }
         if subtrees.is_empty() && blobs.is_empty() {
@@ -109,25 +179,10 @@ impl Shared<'_> {
                 blobs: blobs.iter().map(|(b, n)| (*b, names.id(n))).collect(),
             }
         };
-        self.nodes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((tree, node));
+        self.nodes.lock().unwrap_or_else(|e| e.into_inner())[tree as usize] = Some(node);
         Ok(())
     }
 }
-
-/// An error of the pack traversal's processor (it never fails: corrupt trees are counted).
-#[derive(Debug)]
-struct Never;
-
-impl std::fmt::Display for Never {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("never")
-    }
-}
-
-impl std::error::Error for Never {}
 
 impl TreeIndex {
     /// Decodes every tree in `tree_ids` (sorted, unique): those in the repository's packs by
@@ -136,81 +191,55 @@ impl TreeIndex {
         repo: &gix::Repository,
         tree_ids: Vec<ObjectId>,
         interesting: &std::collections::HashSet<ObjectId>,
-        threads: usize,
+        pool: &rayon::ThreadPool,
         tally: &Tally,
     ) -> TreeIndex {
+        let mut interesting: Vec<ObjectId> = interesting.iter().copied().collect();
+        interesting.sort_unstable();
         let shared = Shared {
+            hash_len: repo.object_hash().len_in_bytes(),
             ids: &tree_ids,
+            table: IdTable::new(&tree_ids),
+            interesting_table: IdTable::new(&interesting),
             interesting,
             seen: (0..tree_ids.len())
                 .map(|_| AtomicBool::new(false))
                 .collect(),
             names: Mutex::default(),
-            nodes: Mutex::default(),
+            nodes: Mutex::new((0..tree_ids.len()).map(|_| None).collect()),
         };
-        // Worktrees share the main repository's objects (alternates are read one by one).
-        let pack_dir = repo.common_dir().join("objects").join("pack");
-        let mut packs: Vec<_> = std::fs::read_dir(&pack_dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "idx"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        packs.sort();
-        let kind = repo.object_hash();
-        for idx_path in packs {
-            let pack_path = idx_path.with_extension("pack");
-            let (Ok(index), Ok(pack)) = (
-                gix::odb::pack::index::File::at(&idx_path, kind),
-                gix::odb::pack::data::File::at(&pack_path, kind),
-            ) else {
-                // Read one by one below, where an unreadable tree is reported.
-                continue;
-            };
-            // The traversal inflates every object of the pack (and holds a delta tree of all
-            // of them) to reach its trees: worth it when trees are a good share of the pack,
-            // as in any real history (git/git: 41% of its objects). With few trees among many
-            // objects (a long history of a few files, a pack of large blobs) reading the trees
-            // one by one, below, costs far less time and memory.
-            if (tree_ids.len() as u64).saturating_mul(8) < u64::from(index.num_objects()) {
+        for (index, pack) in super::pack_walk::packs(repo) {
+            if !super::pack_walk::worth_it(tree_ids.len(), &index) {
                 continue;
             }
+            // Only the pack's trees and their delta chains are inflated, each once.
             let errors: Mutex<Vec<(ObjectId, String)>> = Mutex::default();
-            let processor = |k: gix::object::Kind,
-                             data: &[u8],
-                             entry: &gix::odb::pack::index::Entry,
-                             _: &dyn gix::progress::Progress|
-             -> Result<(), Never> {
-                if k == gix::object::Kind::Tree {
-                    if let Some(i) = shared.index(&entry.oid) {
-                        if let Err(e) = shared.decode(i, data) {
-                            errors
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push((entry.oid, e));
-                        }
+            let deliver = |id: ObjectId, data: &[u8]| {
+                if let Some(i) = shared.index(&id) {
+                    if let Err(e) = shared.decode(i, data) {
+                        errors
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((id, e));
                     }
                 }
-                Ok(())
             };
-            let traversed = contained(|| {
-                index.traverse_with_index(
-                    &pack,
-                    processor,
-                    &mut gix::progress::Discard,
-                    &AtomicBool::new(false),
-                    gix::odb::pack::index::traverse::with_index::Options {
-                        thread_limit: Some(threads.max(1)),
-                        check: gix::odb::pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
-                    },
-                )
+            let walked = contained(|| {
+                Ok::<_, std::convert::Infallible>(pool.install(|| {
+                    super::pack_walk::walk(
+                        &index,
+                        &pack,
+                        gix::object::Kind::Tree,
+                        u64::MAX,
+                        &deliver,
+                    )
+                }))
             });
-            if let Err(e) = traversed {
+            if let Err(e) = walked {
                 // What was not decoded is read one by one below.
                 object_error(
                     tally,
-                    idx_path.display(),
+                    pack.path().display(),
                     format!("cannot traverse pack: {e}"),
                 );
             }
@@ -233,14 +262,10 @@ impl TreeIndex {
             }
         }
         let Shared { names, nodes, .. } = shared;
-        let mut by_index: Vec<Option<Node>> = (0..tree_ids.len()).map(|_| None).collect();
-        for (i, node) in nodes.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            by_index[i as usize] = Some(node);
-        }
         TreeIndex {
             state: vec![0; tree_ids.len()],
             ids: tree_ids,
-            nodes: by_index,
+            nodes: nodes.into_inner().unwrap_or_else(|e| e.into_inner()),
             names: names.into_inner().unwrap_or_else(|e| e.into_inner()).list,
             memo: HashMap::new(),
             empty: Arc::new(Vec::new()),
@@ -322,5 +347,57 @@ impl TreeIndex {
         let h = Arc::new(out);
         self.memo.insert(t, h.clone());
         h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fuzz_entries;
+
+    #[test]
+    fn tree_entries_are_read_as_git_writes_them_and_malformed_ones_refused() {
+        let id = |b: u8| [b; 20];
+        let mut tree = Vec::new();
+        for (mode, name, b) in [
+            (&b"100644"[..], &b"a.txt"[..], 1u8),
+            (b"100755", b"run.sh", 2),
+            (b"120000", b"link", 3),
+            (b"40000", b"dir", 4),
+            (b"040000", b"old-style dir", 5),
+            (b"160000", b"module", 6),
+            (b"10", b"odd mode", 7), // no file type: git reads it as a gitlink
+        ] {
+            tree.extend_from_slice(mode);
+            tree.push(b' ');
+            tree.extend_from_slice(name);
+            tree.push(0);
+            tree.extend_from_slice(&id(b));
+        }
+        let kinds: String = fuzz_entries(&tree)
+            .unwrap()
+            .iter()
+            .map(|(k, _, _)| *k)
+            .collect();
+        assert_eq!(kinds, "bbbttcc");
+        assert_eq!(fuzz_entries(&tree).unwrap()[4].1, b"old-style dir");
+        assert_eq!(fuzz_entries(b""), Some(vec![]));
+        for bad in [
+            &b"100648 a\0aaaaaaaaaaaaaaaaaaaa"[..], // not octal
+            b"10064400 a\0aaaaaaaaaaaaaaaaaaaa",    // mode too long
+            b" a\0aaaaaaaaaaaaaaaaaaaa",            // no mode
+            b"100644 a",                            // no NUL
+            b"100644 a\0short",                     // id cut short
+        ] {
+            assert_eq!(
+                fuzz_entries(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // A good entry followed by a cut one: the tree is malformed.
+        let mut cut = tree.clone();
+        cut.extend_from_slice(b"100644 b\0abc");
+        assert_eq!(fuzz_entries(&cut), None);
     }
 }
