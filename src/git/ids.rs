@@ -5,15 +5,15 @@
 use gix::ObjectId;
 
 /// A set of object ids answering "which of them is this?" in one or two probes: a tree holds
-/// tens of entries and a history hundreds of thousands of trees, so this lookup runs a hundred
-/// million times for git/git (a binary search over the sorted ids, with a full comparison at
-/// each step, was half of the time of building the index).
+/// tens of entries and a history hundreds of thousands of trees (git/git: 382,000, 5.8 GB), and
+/// this lookup runs for every entry of every one (a binary search over the sorted ids, with a
+/// full comparison at each step, was over a quarter of the samples building the index).
 ///
 /// Open addressing on the id's first 8 bytes, mixed with a key drawn for each table: ids are
 /// hashes, but a crafted repository can hold many ids that agree in the few bits a slot index
-/// takes (a million of them costs seconds to make), and unkeyed, their probes would grow
-/// quadratically. Every hit is confirmed against the whole id, so a collision is never a wrong
-/// answer.
+/// takes (about 2^20 hashing attempts per id for a million-slot table), and unkeyed, their
+/// probes would grow quadratically. Every hit is confirmed against the whole id, so a
+/// collision is never a wrong answer.
 pub(super) struct IdTable {
     /// Index into `ids` plus one; 0 is an empty slot. At most half full.
     slots: Vec<u32>,
