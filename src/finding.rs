@@ -351,10 +351,13 @@ pub struct CommitMeta {
     pub date: String,
     /// First line of the message.
     pub summary: String,
-    /// The commit's generation number in its repository (1 + its parents' largest; roots are
-    /// 1; 0: unknown): every ancestor has a smaller one. What orders commits across shards
-    /// (`patrol merge`), where dates cannot (clocks skew, rebases keep author dates).
-    pub generation: u32,
+    /// The commit's generation number v2 in its repository, as git's commit-graph defines it:
+    /// the corrected commit date (committer time in Unix seconds, at least 1, raised to one
+    /// past its parents' largest where a clock skewed; 0: unknown). Every ancestor has a
+    /// smaller one and unrelated histories compare by date. What orders commits, across
+    /// shards too (`patrol merge`), where dates alone cannot (clocks skew, rebases keep author
+    /// dates) and plain generation numbers cannot (a root pushed last would rank first).
+    pub generation: u64,
 }
 
 /// The facts about a rule that reports show: they travel with the rules (rule files carry

@@ -1,5 +1,5 @@
 //! Where a history finding came from, computed only when something was found: the commit
-//! graph (decoded in parallel), generation numbers (ancestors before descendants), which
+//! graph (decoded in parallel), corrected commit dates (ancestors before descendants), which
 //! commits any ref reaches, and a walk of each unique tree once to find the paths and commits
 //! that carry each blob with findings. A finding is then attributed to the earliest commit
 //! carrying it at its path (reachable commits first) and merged across the blobs of that path.
@@ -94,7 +94,7 @@ pub(super) fn attribute(
     let mut trees = TreeIndex::build(repo, tree_ids, &interesting, pool, tally);
     // (blob, path) -> occurrences: earliest commit (reachable ones first) and count.
     let mut occ: HashMap<(ObjectId, BString), Occurrence> = HashMap::new();
-    let order = generations(&nodes, &index);
+    let order = corrected_dates(&nodes, &index);
     for (i, node) in nodes.iter().enumerate() {
         let hits = trees.hits(node.tree);
         let is_reachable = reachable[i];
@@ -267,47 +267,51 @@ fn head_chain(
     (!chain.is_empty()).then_some(chain)
 }
 
-/// Orders commits so that every ancestor comes before its descendants: the generation number
-/// (1 + the largest parent generation; roots are 1). Commit times alone cannot do this: clocks
-/// skew and many commits share a second.
-pub(super) fn generations<N: std::borrow::Borrow<CommitNode>>(
+/// Orders commits so that every ancestor comes before its descendants and unrelated histories
+/// compare by date: git's generation number v2, the corrected commit date — the committer
+/// time (at least 1), raised to one second past the largest of the parents' where a clock
+/// skewed. Commit times alone cannot order ancestry (clocks skew, many commits share a
+/// second); a plain generation number (1 + the parents' largest) cannot compare unrelated
+/// histories: on git/git a root commit pushed in 2024 as a pull request's head took
+/// generation 1 and was named as introducing a key that master added in 2014.
+pub(super) fn corrected_dates<N: std::borrow::Borrow<CommitNode>>(
     nodes: &[N],
     index: &HashMap<ObjectId, usize>,
-) -> Vec<u32> {
-    let mut generation = vec![0u32; nodes.len()];
+) -> Vec<u64> {
+    let mut date = vec![0u64; nodes.len()];
     for start in 0..nodes.len() {
-        if generation[start] != 0 {
+        if date[start] != 0 {
             continue;
         }
         // Iterative post-order: a node is finished once all its parents are.
         let mut stack = vec![start];
         while let Some(&i) = stack.last() {
             let mut pending = false;
-            let mut g = 0;
+            let mut d = nodes[i].borrow().time.max(1) as u64;
             for p in nodes[i]
                 .borrow()
                 .parents
                 .iter()
                 .filter_map(|p| index.get(p))
             {
-                if generation[*p] == 0 {
+                if date[*p] == 0 {
                     pending = true;
                     stack.push(*p);
                 } else {
-                    g = g.max(generation[*p]);
+                    d = d.max(date[*p].saturating_add(1));
                 }
             }
             if !pending {
-                generation[i] = g + 1;
+                date[i] = d;
                 stack.pop();
             }
         }
     }
-    generation
+    date
 }
 
-/// Sort key of a commit: generation first (ancestors first), then commit time.
-type Age = (u32, i64);
+/// Sort key of a commit: its corrected date (ancestors first), then commit time.
+type Age = (u64, i64);
 
 /// Where one blob appears at one path across the commits.
 #[derive(Clone, Debug, Default)]

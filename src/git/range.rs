@@ -11,7 +11,7 @@ use gix::objs::TreeRefIter;
 use gix::ObjectId;
 
 use super::lines::added_lines;
-use super::provenance::{decode_commit, generations, CommitNode, DecodedCommit};
+use super::provenance::{corrected_dates, decode_commit, CommitNode, DecodedCommit};
 use super::{
     added_findings_streamed, added_unpacked, contained, object_error, oversize, read_blob,
     scan_streamed, GitConfig,
@@ -88,12 +88,12 @@ pub(super) fn range(
         stack.extend(parents(&commit));
         commits.push(commit);
     }
-    // Oldest first by ancestry (generation), then time: the first commit in the range to
+    // Oldest first by ancestry (corrected date), then time: the first commit in the range to
     // carry a secret is the one that introduced it, whatever the commit dates say.
     let nodes: Vec<&CommitNode> = commits.iter().map(|c| &c.node).collect();
     let index: HashMap<ObjectId, usize> =
         nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let generation = generations(&nodes, &index);
+    let generation = corrected_dates(&nodes, &index);
     let mut order: Vec<usize> = (0..commits.len()).collect();
     order.sort_by_key(|&i| (generation[i], nodes[i].time, nodes[i].id));
     let mut outcome_findings: HashMap<(Fingerprint, String), Finding> = HashMap::new();

@@ -79,14 +79,15 @@ struct FindingJson<'a> {
 struct CommitJson<'a> {
     author: &'a str,
     date: &'a str,
-    /// Generation number (ancestors have smaller ones); absent when unknown.
+    /// Generation number v2, the corrected commit date (ancestors have smaller ones); absent
+    /// when unknown.
     #[serde(skip_serializing_if = "is_zero")]
-    generation: u32,
+    generation: u64,
     id: &'a str,
     summary: &'a str,
 }
 
-fn is_zero(n: &u32) -> bool {
+fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 

@@ -329,10 +329,7 @@ fn commit(v: &Value) -> Option<CommitMeta> {
         author: s("author"),
         date: s("date"),
         summary: s("summary"),
-        generation: v
-            .get("generation")
-            .and_then(Value::as_u64)
-            .map_or(0, |g| g.min(u64::from(u32::MAX)) as u32),
+        generation: v.get("generation").and_then(Value::as_u64).unwrap_or(0),
     })
 }
 
@@ -518,14 +515,14 @@ fn dedup(list: Vec<Finding>) -> Vec<Finding> {
 
 /// Orders history findings by their introducing commit: reachable first, then generation,
 /// date and id (generation 0, unknown, last).
-fn rank(f: &Finding) -> (bool, u32, String, String) {
+fn rank(f: &Finding) -> (bool, u64, String, String) {
     let p = f.provenance.as_deref();
     let c = p.and_then(|p| p.commit.as_ref());
     (
         p.is_none_or(|p| p.unreachable),
-        c.map_or(u32::MAX, |c| {
+        c.map_or(u64::MAX, |c| {
             if c.generation == 0 {
-                u32::MAX
+                u64::MAX
             } else {
                 c.generation
             }

@@ -43,7 +43,8 @@ fn history_attributes_a_token_to_the_commit_that_introduced_it() {
             "author": "Ada Lovelace <ada@example.com>",
             "date": r.author_date(&c2),
             "summary": "add deploy key",
-            "generation": 2,
+            // The corrected commit date: here, as no clock skewed, the committer time.
+            "generation": r.git(&["show", "-s", "--format=%ct", &c2]).parse::<u64>().unwrap(),
         })
     );
     assert_ne!(
@@ -97,6 +98,41 @@ fn history_attribution_follows_ancestry_not_commit_dates() {
         "{f:#}"
     );
     assert_eq!(f["commits"], 3);
+}
+
+/// Unrelated histories compare by date: a root commit pushed years later (an orphan branch,
+/// a pull request's head with no parent) that holds the same file did not introduce it, though
+/// it has no ancestors and the first commit of the main line has many.
+#[test]
+fn history_attribution_prefers_the_older_commit_over_a_later_unrelated_root() {
+    let r = Sandbox::repo();
+    let t = token("ghp", 306);
+    r.set_clock(1_400_000_000);
+    for i in 0..5 {
+        r.write("README.md", format!("v{i}\n"));
+        r.commit(&format!("early {i}"));
+    }
+    r.write("keys/deploy.env", format!("{t}\n"));
+    let introduced = r.commit("add the deploy key");
+    r.write("README.md", "later\n");
+    r.commit("later");
+    let main = r.git(&["branch", "--show-current"]);
+    r.set_clock(1_700_000_000);
+    r.git(&["checkout", "-q", "--orphan", "import"]);
+    let orphan = r.commit("import a copy of the tree");
+    r.git(&["checkout", "-q", &main]);
+
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    let findings = run.findings();
+    let f = only(&findings, &t);
+    assert_eq!(
+        f["commit"]["id"], introduced,
+        "not the orphan {orphan}: {f:#}"
+    );
+    assert_eq!(f["commits"], 3, "{f:#}");
+    assert_eq!(f["unreachable"], false);
+    assert_eq!(f["present_at_head"], true);
 }
 
 #[test]
