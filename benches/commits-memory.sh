@@ -8,10 +8,11 @@
 #
 #   benches/commits-memory.sh [N...]      (default: 1000 10000 50000 200000)
 #   TOKEN=1 benches/commits-memory.sh 200000
+# PATROL_BIN: another patrol binary to measure (an older build, for a before/after sitting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-PATROL=$PWD/target/release/patrol
+PATROL=${PATROL_BIN:-$PWD/target/release/patrol}
 WORK=${WORK:-target/bench-commits-memory}
 TOKEN=${TOKEN:-0}
 mkdir -p "$WORK"

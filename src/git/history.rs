@@ -231,7 +231,7 @@ pub(super) fn history(
         messages,
     };
     let mut findings = provenance::attribute(
-        &repo, &pool, &sync, &commits, tree_ids, found, stash, scanner, tally,
+        &repo, &pool, &sync, &commits, &tree_ids, found, stash, scanner, tally,
     );
     // Rules with path conditions (imported configs) could not apply them to a blob before
     // its paths were known; now they are.

@@ -51,7 +51,8 @@ pub(super) fn packs(repo: &gix::Repository) -> Vec<(pack::index::File, pack::dat
 }
 
 /// Whether walking a pack for `wanted` objects of one kind beats reading them one by one: the
-/// walk reads every entry's header and holds 16 bytes per entry, whatever its kind, so it
+/// walk reads every entry's header and holds about 21 bytes per entry while it does (12 while it
+/// decodes), whatever its kind, so it
 /// pays when the kind is a good share of the pack (git/git: blobs 31%, trees 45%), not for a
 /// long history of a few files (200,000 commits, 1,000 blobs: the walk made that scan 0.4 s
 /// slower and 3 MiB larger).
@@ -161,11 +162,16 @@ pub(super) fn walk(
         .collect();
     drop(root_kind);
     drop(base);
+    // From here on a slot is its index position alone (its offset is read back from the
+    // index when it is inflated): 4 bytes an entry instead of 16, 10 MB less for git/git's
+    // 849,000 entries while the caller's results grow.
+    let positions: Vec<u32> = slots.iter().map(|s| s.position).collect();
+    drop(slots);
 
     let walker = Walker {
         index,
         pack,
-        slots: &slots,
+        positions: &positions,
         first_child: &first_child,
         children: &children,
         end,
@@ -210,7 +216,8 @@ impl Drop for Base<'_> {
 struct Walker<'a> {
     index: &'a pack::index::File,
     pack: &'a pack::data::File,
-    slots: &'a [Slot],
+    /// By slot (pack order): the position in the index.
+    positions: &'a [u32],
     first_child: &'a [u32],
     children: &'a [u32],
     end: u64,
@@ -225,8 +232,8 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// Delivers object `i` and makes a task of each delta below it.
     fn visit<'s>(&'s self, scope: &rayon::Scope<'s>, i: u32, bytes: Vec<u8>) {
-        let slot = self.slots[i as usize];
-        (self.deliver)(self.index.oid_at_index(slot.position).to_owned(), &bytes);
+        let position = self.positions[i as usize];
+        (self.deliver)(self.index.oid_at_index(position).to_owned(), &bytes);
         self.delivered.fetch_add(1, Ordering::Relaxed);
         let (from, to) = (
             self.first_child[i as usize] as usize,
@@ -259,8 +266,8 @@ impl Walker<'_> {
 
     /// Object `i`'s bytes: inflated (a base) or its delta inflated and applied to `base`.
     fn inflate(&self, i: u32, base: Option<&[u8]>) -> Option<Vec<u8>> {
-        let slot = self.slots[i as usize];
-        let entry = self.pack.entry(slot.offset).ok()?;
+        let offset = self.index.pack_offset_at_index(self.positions[i as usize]);
+        let entry = self.pack.entry(offset).ok()?;
         // A base's size, or a delta's (its instructions): the result's is checked in `apply`.
         let limit = if base.is_none() {
             self.max_size

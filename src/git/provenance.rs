@@ -5,13 +5,15 @@
 //! carrying it at its path (reachable commits first) and merged across the blobs of that path.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use gix::bstr::{BString, ByteSlice};
+use gix::bstr::ByteSlice;
 use gix::objs::CommitRef;
 use gix::ObjectId;
 use rayon::prelude::*;
 
+use super::ids::IdTable;
 use super::trees::TreeIndex;
 use super::{contained, object_error, thread_repo};
 use crate::finding::{format_unix_utc, CommitMeta, Finding, Fingerprint, Origin, Provenance};
@@ -43,15 +45,79 @@ impl CommitNode {
     }
 }
 
+/// One commit of the graph provenance walks, as indices.
+#[derive(Clone, Copy)]
+struct Commit {
+    time: i64,
+    /// Index into the tree ids; `NONE` if the tree is not in the repository.
+    tree: u32,
+    /// The first two parents, in their places (indices into the commits; `NONE` where absent
+    /// or not in the repository: the first parent is the first listed, never another); an
+    /// octopus merge's others are in [`Graph::more_parents`].
+    parents: [u32; 2],
+    /// False for a commit that could not be read: it carries nothing and has no parents.
+    ok: bool,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The commit graph by index into the sorted commit ids: 24 bytes a commit (git/git's
+/// 203,000 commits held as decoded structs with their ids, parent lists and a hash map from
+/// id to index took about 40 MB).
+struct Graph<'a> {
+    ids: &'a [ObjectId],
+    table: IdTable,
+    commits: Vec<Commit>,
+    /// (commit, parent) for parents past the second, sorted.
+    more_parents: Vec<(u32, u32)>,
+}
+
+impl Graph<'_> {
+    fn index(&self, id: &gix::oid) -> Option<usize> {
+        self.table.get(self.ids, id).map(|i| i as usize)
+    }
+
+    /// Appends the parents of `i` (those in the repository) to `out`.
+    fn parents(&self, i: usize, out: &mut Vec<usize>) {
+        let c = &self.commits[i];
+        out.extend(
+            c.parents
+                .iter()
+                .filter(|&&p| p != NONE)
+                .map(|&p| p as usize),
+        );
+        if !self.more_parents.is_empty() {
+            let from = self
+                .more_parents
+                .partition_point(|&(c, _)| (c as usize) < i);
+            out.extend(
+                self.more_parents[from..]
+                    .iter()
+                    .take_while(|&&(c, _)| c as usize == i)
+                    .map(|&(_, p)| p as usize),
+            );
+        }
+    }
+
+    fn corrected_dates(&self) -> Vec<u64> {
+        corrected_dates(
+            self.commits.len(),
+            |i| self.commits[i].time,
+            |i, out| self.parents(i, out),
+        )
+    }
+}
+
 /// Attributes every finding of `found` to the commits that carry it; returns the findings
-/// with their provenance, merged per (secret, path).
+/// with their provenance, merged per (secret, path). `commits` and `tree_ids` are sorted and
+/// unique.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn attribute(
     repo: &gix::Repository,
     pool: &rayon::ThreadPool,
     sync: &gix::ThreadSafeRepository,
     commits: &[ObjectId],
-    tree_ids: Vec<ObjectId>,
+    tree_ids: &[ObjectId],
     found: Found,
     stash: bool,
     scanner: &Scanner,
@@ -61,46 +127,81 @@ pub(super) fn attribute(
         blobs: blob_findings,
         messages,
     } = found;
-    // Unreadable or corrupt commits were reported by the scan; here they are simply left out.
-    // Collected in place, one slot per commit, then compacted in the same allocation: rayon's
-    // `flatten` of options gathered a small vector per commit (288 bytes each, 58 MB for
-    // 200,000 commits).
-    let nodes: Vec<Option<CommitNode>> = pool.install(|| {
+    let tree_table = IdTable::new(tree_ids);
+    let table = IdTable::new(commits);
+    // Unreadable or corrupt commits were reported by the scan; here they simply carry nothing.
+    let more_parents: Mutex<Vec<(u32, u32)>> = Mutex::default();
+    let decoded: Vec<Commit> = pool.install(|| {
         commits
             .par_iter()
+            .enumerate()
             .map_init(
                 || thread_repo(sync),
-                |r, &id| {
-                    let obj = contained(|| r.find_object(id)).ok()?;
-                    let node = CommitRef::from_bytes(&obj.data)
-                        .ok()
-                        .map(|c| CommitNode::new(id, &c));
-                    node
+                |r, (i, &id)| {
+                    let absent = Commit {
+                        time: 0,
+                        tree: NONE,
+                        parents: [NONE; 2],
+                        ok: false,
+                    };
+                    let Ok(obj) = contained(|| r.find_object(id)) else {
+                        return absent;
+                    };
+                    let Ok(c) = CommitRef::from_bytes(&obj.data) else {
+                        return absent;
+                    };
+                    let mut parents = [NONE; 2];
+                    for (k, p) in c.parents().enumerate() {
+                        let p = table.get(commits, &p);
+                        match (parents.get_mut(k), p) {
+                            (Some(slot), p) => *slot = p.unwrap_or(NONE),
+                            (None, Some(p)) => more_parents
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((i as u32, p)),
+                            (None, None) => {}
+                        }
+                    }
+                    Commit {
+                        time: c.time().map_or(0, |t| t.seconds),
+                        tree: tree_table.get(tree_ids, &c.tree()).unwrap_or(NONE),
+                        parents,
+                        ok: true,
+                    }
                 },
             )
             .collect()
     });
-    // `filter_map`, not `flatten`: the standard library collects it in place.
-    #[allow(clippy::filter_map_identity)]
-    let nodes: Vec<CommitNode> = nodes.into_iter().filter_map(|n| n).collect();
-    let index: HashMap<ObjectId, usize> =
-        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let (reachable, ref_targets) = reachable_commits(repo, &nodes, &index, stash, tally);
-    let interesting: HashSet<ObjectId> = blob_findings.iter().map(|(id, _)| *id).collect();
-    let blob_fingerprints: Vec<(ObjectId, Vec<Fingerprint>)> = blob_findings
+    let mut more_parents = more_parents.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Sorted by commit, each commit's parents in their order.
+    more_parents.sort_by_key(|&(c, _)| c);
+    let graph = Graph {
+        ids: commits,
+        table,
+        commits: decoded,
+        more_parents,
+    };
+    let (reachable, ref_targets) = reachable_commits(repo, &graph, stash, tally);
+    // The blobs with findings, sorted and unique (the scan sorted them by id): hits name them
+    // by index in this list.
+    let interesting: Vec<ObjectId> = blob_findings.iter().map(|(id, _)| *id).collect();
+    let blob_fingerprints: Vec<Vec<Fingerprint>> = blob_findings
         .iter()
-        .map(|(id, found)| (*id, found.iter().map(|f| f.fingerprint.clone()).collect()))
+        .map(|(_, found)| found.iter().map(|f| f.fingerprint.clone()).collect())
         .collect();
-    let mut trees = TreeIndex::build(repo, tree_ids, &interesting, pool, tally);
+    let mut trees = TreeIndex::build(repo, tree_ids, &tree_table, &interesting, pool, tally);
+    drop(tree_table);
     // (blob, path) -> occurrences: earliest commit (reachable ones first) and count.
-    let mut occ: HashMap<(ObjectId, BString), Occurrence> = HashMap::new();
-    let order = corrected_dates(&nodes, &index);
-    for (i, node) in nodes.iter().enumerate() {
-        let hits = trees.hits(node.tree);
-        let is_reachable = reachable[i];
-        for (blob, path) in hits.iter() {
-            let o = occ.entry((*blob, path.clone())).or_default();
-            o.add(i, (order[i], node.time), is_reachable);
+    let mut occ: HashMap<(u32, u32), Occurrence> = HashMap::new();
+    let order = graph.corrected_dates();
+    for (i, c) in graph.commits.iter().enumerate() {
+        if !c.ok || c.tree == NONE {
+            continue;
+        }
+        for &(blob, path) in trees.hits(c.tree).iter() {
+            occ.entry((blob, path))
+                .or_default()
+                .add(i, (order[i], c.time), reachable[i]);
         }
     }
 
@@ -110,20 +211,27 @@ pub(super) fn attribute(
             .entry(i)
             .or_insert_with(|| CommitMeta {
                 generation: order[i],
-                ..commit_meta(repo, nodes[i].id, scanner)
+                ..commit_meta(repo, commits[i], scanner)
             })
             .clone()
     };
-    let mut paths_of: HashMap<ObjectId, Vec<(&BString, &Occurrence)>> = HashMap::new();
+    let path_text: HashMap<u32, String> = occ
+        .keys()
+        .map(|&(_, p)| (p, trees.path(p).to_str_lossy().into_owned()))
+        .collect();
+    let mut paths_of: HashMap<u32, Vec<(&String, &Occurrence)>> = HashMap::new();
     for ((blob, path), o) in &occ {
-        paths_of.entry(*blob).or_default().push((path, o));
+        paths_of
+            .entry(*blob)
+            .or_default()
+            .push((&path_text[path], o));
     }
     // One finding per (secret, path): the same token kept across many commits (many blobs
     // of the same file) is reported once, with the count.
     let mut merged: HashMap<(Fingerprint, String), (Finding, Occurrence)> = HashMap::new();
     let mut findings = Vec::new();
-    for (blob, found) in blob_findings {
-        let Some(paths) = paths_of.get(&blob) else {
+    for (b, (blob, found)) in blob_findings.into_iter().enumerate() {
+        let Some(paths) = paths_of.get(&(b as u32)) else {
             // No commit names this blob: `git add` then reset, or a dropped stash's index.
             for mut f in found {
                 f.provenance = Some(Box::new(Provenance {
@@ -135,11 +243,11 @@ pub(super) fn attribute(
             continue;
         };
         for (path, o) in paths {
-            let path = path.to_str_lossy().into_owned();
+            let path = (*path).clone();
             let other_paths = || -> Vec<String> {
                 paths
                     .iter()
-                    .map(|(p, _)| p.to_str_lossy().into_owned())
+                    .map(|(p, _)| (*p).clone())
                     .filter(|p| *p != path)
                     .collect()
             };
@@ -194,11 +302,11 @@ pub(super) fn attribute(
     }
     // Where each secret stands on HEAD's first-parent history: still there, or removed by
     // which commit.
-    let chain = head_chain(repo, &nodes, &index);
-    let mut blobs_of: HashMap<&Fingerprint, HashSet<ObjectId>> = HashMap::new();
-    for (blob, found) in &blob_fingerprints {
+    let chain = head_chain(repo, &graph);
+    let mut blobs_of: HashMap<&Fingerprint, HashSet<u32>> = HashMap::new();
+    for (blob, found) in blob_fingerprints.iter().enumerate() {
         for fp in found {
-            blobs_of.entry(fp).or_default().insert(*blob);
+            blobs_of.entry(fp).or_default().insert(blob as u32);
         }
     }
     for ((fingerprint, path), (mut f, o)) in merged {
@@ -207,10 +315,14 @@ pub(super) fn attribute(
             let empty = HashSet::new();
             let blobs = blobs_of.get(&fingerprint).unwrap_or(&empty);
             let mut holds = |c: usize| {
-                trees
-                    .hits(nodes[c].tree)
-                    .iter()
-                    .any(|(b, p)| blobs.contains(b) && p.to_str_lossy() == path.as_str())
+                let hits = trees.hits(graph.commits[c].tree);
+                hits.iter().any(|(b, p)| {
+                    blobs.contains(b)
+                        && path_text.get(p).map_or_else(
+                            || trees.path(*p).to_str_lossy() == path.as_str(),
+                            |t| *t == path,
+                        )
+                })
             };
             // The last commit of the chain that holds it; the one after it removed it.
             match chain.iter().rposition(|&c| holds(c)) {
@@ -231,7 +343,7 @@ pub(super) fn attribute(
         findings.push(f);
     }
     for (id, mut f) in messages {
-        let i = index.get(&id).copied();
+        let i = graph.index(&id);
         f.provenance = Some(Box::new(Provenance {
             commit: i.map(&mut meta),
             commits: 1,
@@ -247,21 +359,18 @@ pub(super) fn attribute(
 
 /// HEAD's commit and its first parents, oldest first (the history `git log --first-parent`
 /// shows for the checked-out branch); `None` without a HEAD commit.
-fn head_chain(
-    repo: &gix::Repository,
-    nodes: &[CommitNode],
-    index: &HashMap<ObjectId, usize>,
-) -> Option<Vec<usize>> {
+fn head_chain(repo: &gix::Repository, graph: &Graph<'_>) -> Option<Vec<usize>> {
     let head = repo.head_id().ok()?.detach();
     let mut chain = Vec::new();
     let mut seen = HashSet::new();
-    let mut at = index.get(&head).copied();
+    let mut at = graph.index(&head);
     while let Some(i) = at {
         if !seen.insert(i) {
             break;
         }
         chain.push(i);
-        at = nodes[i].parents.first().and_then(|p| index.get(p)).copied();
+        let first = graph.commits[i].parents[0];
+        at = (first != NONE).then_some(first as usize);
     }
     chain.reverse();
     (!chain.is_empty()).then_some(chain)
@@ -273,13 +382,17 @@ fn head_chain(
 /// skewed. Commit times alone cannot order ancestry (clocks skew, many commits share a
 /// second); a plain generation number (1 + the parents' largest) cannot compare unrelated
 /// histories: on git/git a root commit pushed in 2024 as a pull request's head took
-/// generation 1 and was named as introducing a key that master added in 2014.
-pub(super) fn corrected_dates<N: std::borrow::Borrow<CommitNode>>(
-    nodes: &[N],
-    index: &HashMap<ObjectId, usize>,
+/// generation 1 and was named as introducing a key that master added in 2018.
+///
+/// `time(i)` is commit `i`'s committer time; `parents(i, out)` appends its parents' indices.
+pub(super) fn corrected_dates(
+    n: usize,
+    time: impl Fn(usize) -> i64,
+    parents: impl Fn(usize, &mut Vec<usize>),
 ) -> Vec<u64> {
-    let mut date = vec![0u64; nodes.len()];
-    for start in 0..nodes.len() {
+    let mut date = vec![0u64; n];
+    let mut of = Vec::new();
+    for start in 0..n {
         if date[start] != 0 {
             continue;
         }
@@ -287,18 +400,15 @@ pub(super) fn corrected_dates<N: std::borrow::Borrow<CommitNode>>(
         let mut stack = vec![start];
         while let Some(&i) = stack.last() {
             let mut pending = false;
-            let mut d = nodes[i].borrow().time.max(1) as u64;
-            for p in nodes[i]
-                .borrow()
-                .parents
-                .iter()
-                .filter_map(|p| index.get(p))
-            {
-                if date[*p] == 0 {
+            let mut d = time(i).max(1) as u64;
+            of.clear();
+            parents(i, &mut of);
+            for &p in &of {
+                if date[p] == 0 {
                     pending = true;
-                    stack.push(*p);
+                    stack.push(p);
                 } else {
-                    d = d.max(date[*p].saturating_add(1));
+                    d = d.max(date[p].saturating_add(1));
                 }
             }
             if !pending {
@@ -371,8 +481,7 @@ impl Occurrence {
 /// Marks the commits reachable from any ref (and HEAD); the stash only if asked.
 fn reachable_commits(
     repo: &gix::Repository,
-    nodes: &[CommitNode],
-    index: &HashMap<ObjectId, usize>,
+    graph: &Graph<'_>,
     stash: bool,
     tally: &Tally,
 ) -> (Vec<bool>, HashSet<ObjectId>) {
@@ -411,18 +520,13 @@ fn reachable_commits(
         }
         Some(Err(e)) => object_error(tally, "<refs>", format!("cannot list refs: {e}")),
     }
-    let mut seen = vec![false; nodes.len()];
-    let mut stack: Vec<usize> = tips.iter().filter_map(|t| index.get(t).copied()).collect();
+    let mut seen = vec![false; graph.commits.len()];
+    let mut stack: Vec<usize> = tips.iter().filter_map(|t| graph.index(t)).collect();
     while let Some(i) = stack.pop() {
         if std::mem::replace(&mut seen[i], true) {
             continue;
         }
-        stack.extend(
-            nodes[i]
-                .parents
-                .iter()
-                .filter_map(|p| index.get(p).copied()),
-        );
+        graph.parents(i, &mut stack);
     }
     (seen, ref_targets)
 }

@@ -93,7 +93,18 @@ pub(super) fn range(
     let nodes: Vec<&CommitNode> = commits.iter().map(|c| &c.node).collect();
     let index: HashMap<ObjectId, usize> =
         nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let generation = corrected_dates(&nodes, &index);
+    let generation = corrected_dates(
+        nodes.len(),
+        |i| nodes[i].time,
+        |i, out| {
+            out.extend(
+                nodes[i]
+                    .parents
+                    .iter()
+                    .filter_map(|p| index.get(p).copied()),
+            )
+        },
+    );
     let mut order: Vec<usize> = (0..commits.len()).collect();
     order.sort_by_key(|&i| (generation[i], nodes[i].time, nodes[i].id));
     let mut outcome_findings: HashMap<(Fingerprint, String), Finding> = HashMap::new();

@@ -2,13 +2,14 @@
 //! the repository decoded once, in pack order and in parallel ([`super::pack_walk`] inflates
 //! only the trees and their delta chains, each base once, where reading trees one by one by
 //! id re-resolved their delta chains again and again), keeping only what a path needs — each
-//! tree's subtrees and the interesting blobs it holds — as small integers. Trees that are not
-//! in a pack (loose objects), or that the walk could not decode, are read one by one.
+//! tree's subtrees and the interesting blobs it holds — as small integers in one arena. Trees
+//! that are not in a pack (loose objects), or that the walk could not decode, are read one by
+//! one.
 //!
 //! Built only when a history scan found something: a clean history never pays for it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gix::bstr::BString;
@@ -18,25 +19,108 @@ use super::ids::IdTable;
 use super::{contained, object_error};
 use crate::scan::Tally;
 
-/// The blobs of interest under a tree, with their paths relative to it.
-pub(super) type Hits = Arc<Vec<(ObjectId, BString)>>;
+/// The blobs of interest under a tree: (index into the interesting blobs, path id in
+/// [`Paths`], relative to that tree).
+pub(super) type Hits = Arc<[(u32, u32)]>;
 
-/// One tree, as much of it as provenance needs: subtrees (tree index, name id) and
-/// interesting blobs (id, name id).
+const NONE: u32 = u32::MAX;
+
+/// Where a tree's record lies in the [`Arena`]: the chunk in the high 32 bits, the offset in
+/// the low ones; `NO_RECORD` for a tree with neither subtrees nor interesting blobs.
+const NO_RECORD: u64 = u64::MAX;
+
+/// Words per arena chunk (4 MiB).
+const CHUNK: usize = 1 << 20;
+
+/// Every tree's record, one after another in fixed chunks: `[shape, subtrees, blobs, tree
+/// index × subtrees, (interesting blob, name id) × blobs]`, where the shape is the list of the
+/// subtrees' names, interned ([`Names::shape`]): git/git's trees hold 7.1 million subtree
+/// entries but 822 distinct lists of subdirectory names (`t/` changes in most commits, its
+/// subdirectories rarely), so a subtree costs its index alone (28 MB), where (index, name)
+/// pairs held 59 MB. One allocation per tree (a boxed slice each) would cost its allocator overhead
+/// hundreds of thousands of times, and one growing vector would hold twice its size while it
+/// grew; chunks are allocated once at their full size and never move.
 #[derive(Default)]
-struct Node {
-    subtrees: Box<[(u32, u32)]>,
-    blobs: Box<[(ObjectId, u32)]>,
+struct Arena {
+    chunks: Vec<Vec<u32>>,
 }
 
-/// Every tree's [`Node`], by index into the sorted tree ids.
+impl Arena {
+    /// Appends a record; `None` if it is too large to address (no real tree is).
+    fn push(&mut self, words: &[u32]) -> Option<u64> {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= words.len());
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(words.len())));
+        }
+        let chunk = u32::try_from(self.chunks.len() - 1).ok()?;
+        let c = self.chunks.last_mut()?;
+        let at = u32::try_from(c.len()).ok()?;
+        u32::try_from(c.len() + words.len()).ok()?;
+        c.extend_from_slice(words);
+        Some(u64::from(chunk) << 32 | u64::from(at))
+    }
+
+    /// A tree's shape (`NONE` if it has no record), subtrees (their indices) and interesting
+    /// blobs ((index, name id) pairs).
+    fn record(&self, at: u64) -> (u32, &[u32], &[u32]) {
+        if at == NO_RECORD {
+            return (NONE, &[], &[]);
+        }
+        let chunk = &self.chunks[(at >> 32) as usize];
+        let from = (at & 0xffff_ffff) as usize;
+        let (shape, subtrees, blobs) = (
+            chunk[from],
+            chunk[from + 1] as usize,
+            chunk[from + 2] as usize,
+        );
+        let body = &chunk[from + 3..from + 3 + subtrees + 2 * blobs];
+        let (subtrees, blobs) = body.split_at(subtrees);
+        (shape, subtrees, blobs)
+    }
+}
+
+/// Paths relative to some tree, interned as (first name, rest of the path) so that the path of
+/// a blob in a subtree is one small integer, shared by every tree that holds that subtree
+/// (the 101,464 commits of git/git that carry its one file with a finding need three cells).
+#[derive(Default)]
+struct Paths {
+    cells: Vec<(u32, u32)>,
+    ids: HashMap<(u32, u32), u32>,
+}
+
+impl Paths {
+    fn id(&mut self, name: u32, rest: u32) -> u32 {
+        *self.ids.entry((name, rest)).or_insert_with(|| {
+            self.cells.push((name, rest));
+            self.cells.len() as u32 - 1
+        })
+    }
+}
+
+/// Every tree's subtrees and interesting blobs, by index into the sorted tree ids.
+///
+/// Invariant: every tree index in a record is below the number of trees, and every blob
+/// index below the number of interesting blobs (a record is written only from ids found in
+/// those lists).
 pub(super) struct TreeIndex {
-    ids: Vec<ObjectId>,
-    nodes: Vec<Option<Node>>,
-    names: Vec<BString>,
+    records: Vec<u64>,
+    arena: Arena,
+    names: Vec<Box<[u8]>>,
+    /// By shape id: the names of a record's subtrees, in order.
+    shapes: Vec<Box<[u32]>>,
     /// Per tree: 0 not yet known, 1 holds no interesting blob, 2 holds one.
     state: Vec<u8>,
-    memo: HashMap<u32, Hits>,
+    /// Per tree: its hits, as an index into `sets`, once known (`NONE` before).
+    memo: Vec<u32>,
+    /// Distinct lists of hits, interned: on git/git 119,852 trees lead to its one file with a
+    /// finding, by three distinct lists; a list per tree took the scan's peak memory from 83
+    /// to 86 MiB.
+    sets: Vec<Hits>,
+    set_ids: HashMap<Hits, u32>,
+    paths: Paths,
     empty: Hits,
 }
 
@@ -44,20 +128,37 @@ pub(super) struct TreeIndex {
 /// trees).
 #[derive(Default)]
 struct Names {
-    ids: HashMap<BString, u32>,
-    list: Vec<BString>,
+    ids: HashMap<Box<[u8]>, u32>,
+    list: Vec<Box<[u8]>>,
+    shape_ids: HashMap<Box<[u32]>, u32>,
+    shapes: Vec<Box<[u32]>>,
 }
 
 impl Names {
     fn id(&mut self, name: &[u8]) -> u32 {
-        if let Some(&i) = self.ids.get(name) {
-            return i;
-        }
-        let i = self.list.len() as u32;
-        self.list.push(name.into());
-        self.ids.insert(name.into(), i);
-        i
+        intern(&mut self.ids, &mut self.list, name)
     }
+
+    /// The id of a list of subtree names (a crafted repository can make every list
+    /// distinct: then each costs what a name per subtree cost before, plus its map entry).
+    fn shape(&mut self, names: &[u32]) -> u32 {
+        intern(&mut self.shape_ids, &mut self.shapes, names)
+    }
+}
+
+/// `key`'s index in `list`, where it is appended (and `ids` maps it) the first time.
+fn intern<T: Clone + Eq + std::hash::Hash>(
+    ids: &mut HashMap<Box<[T]>, u32>,
+    list: &mut Vec<Box<[T]>>,
+    key: &[T],
+) -> u32 {
+    if let Some(&i) = ids.get(key) {
+        return i;
+    }
+    let i = list.len() as u32;
+    list.push(key.into());
+    ids.insert(key.into(), i);
+    i
 }
 
 /// What a tree entry names.
@@ -129,15 +230,14 @@ pub(super) fn fuzz_entries(data: &[u8]) -> Option<Vec<(char, Vec<u8>, ObjectId)>
 struct Shared<'a> {
     hash_len: usize,
     ids: &'a [ObjectId],
-    table: IdTable,
+    table: &'a IdTable,
     /// The blobs with findings, sorted, and their table.
-    interesting: Vec<ObjectId>,
+    interesting: &'a [ObjectId],
     interesting_table: IdTable,
     seen: Vec<AtomicBool>,
-    names: Mutex<Names>,
-    /// By tree index, written once each (a list of (index, node) gathered and then
-    /// placed held both at the peak: 30 MB more for git/git).
-    nodes: Mutex<Vec<Option<Node>>>,
+    /// By tree index, written once each: where its record lies.
+    records: Vec<AtomicU64>,
+    store: Mutex<(Names, Arena)>,
 }
 
 impl Shared<'_> {
@@ -145,11 +245,11 @@ impl Shared<'_> {
         self.table.get(self.ids, id)
     }
 
-    /// Reads one tree's entries into a node (kept only if it has something to keep).
+    /// Reads one tree's entries into a record (kept only if it has something to keep).
     fn decode(&self, tree: u32, data: &[u8]) -> Result<(), String> {
         self.seen[tree as usize].store(true, Ordering::Relaxed);
         let mut subtrees: Vec<(u32, &[u8])> = Vec::new();
-        let mut blobs: Vec<(ObjectId, &[u8])> = Vec::new();
+        let mut blobs: Vec<(u32, &[u8])> = Vec::new();
         let mut rest = data;
         while !rest.is_empty() {
             let (kind, name, id, after) =
@@ -162,8 +262,8 @@ impl Shared<'_> {
                     }
                 }
                 Entry::Blob => {
-                    if self.interesting_table.get(&self.interesting, id).is_some() {
-                        blobs.push((id.to_owned(), name));
+                    if let Some(b) = self.interesting_table.get(self.interesting, id) {
+                        blobs.push((b, name));
                     }
                 }
                 Entry::Submodule => {} // not entered
@@ -172,41 +272,52 @@ impl Shared<'_> {
         if subtrees.is_empty() && blobs.is_empty() {
             return Ok(());
         }
-        let node = {
-            let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-            Node {
-                subtrees: subtrees.iter().map(|(i, n)| (*i, names.id(n))).collect(),
-                blobs: blobs.iter().map(|(b, n)| (*b, names.id(n))).collect(),
+        let mut words = Vec::with_capacity(3 + subtrees.len() + 2 * blobs.len());
+        let at = {
+            let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+            let (names, arena) = &mut *store;
+            let shape: Vec<u32> = subtrees.iter().map(|(_, n)| names.id(n)).collect();
+            words.push(names.shape(&shape));
+            words.push(subtrees.len() as u32);
+            words.push(blobs.len() as u32);
+            words.extend(subtrees.iter().map(|(i, _)| *i));
+            for (i, name) in &blobs {
+                words.push(*i);
+                words.push(names.id(name));
             }
+            arena.push(&words)
         };
-        self.nodes.lock().unwrap_or_else(|e| e.into_inner())[tree as usize] = Some(node);
+        let at = at.ok_or_else(|| "tree too large to index".to_string())?;
+        self.records[tree as usize].store(at, Ordering::Relaxed);
         Ok(())
     }
 }
 
 impl TreeIndex {
-    /// Decodes every tree in `tree_ids` (sorted, unique): those in the repository's packs by
-    /// traversing each pack, the rest one by one.
+    /// Decodes every tree in `tree_ids` (sorted, unique; `table` is theirs): those in the
+    /// repository's packs by traversing each pack, the rest one by one. `interesting`: the
+    /// blobs with findings, sorted and unique; hits name them by index in it.
     pub(super) fn build(
         repo: &gix::Repository,
-        tree_ids: Vec<ObjectId>,
-        interesting: &std::collections::HashSet<ObjectId>,
+        tree_ids: &[ObjectId],
+        table: &IdTable,
+        interesting: &[ObjectId],
         pool: &rayon::ThreadPool,
         tally: &Tally,
     ) -> TreeIndex {
-        let mut interesting: Vec<ObjectId> = interesting.iter().copied().collect();
-        interesting.sort_unstable();
         let shared = Shared {
             hash_len: repo.object_hash().len_in_bytes(),
-            ids: &tree_ids,
-            table: IdTable::new(&tree_ids),
-            interesting_table: IdTable::new(&interesting),
+            ids: tree_ids,
+            table,
+            interesting_table: IdTable::new(interesting),
             interesting,
             seen: (0..tree_ids.len())
                 .map(|_| AtomicBool::new(false))
                 .collect(),
-            names: Mutex::default(),
-            nodes: Mutex::new((0..tree_ids.len()).map(|_| None).collect()),
+            records: (0..tree_ids.len())
+                .map(|_| AtomicU64::new(NO_RECORD))
+                .collect(),
+            store: Mutex::default(),
         };
         for (index, pack) in super::pack_walk::packs(repo) {
             if !super::pack_walk::worth_it(tree_ids.len(), &index) {
@@ -261,14 +372,19 @@ impl TreeIndex {
                 Err(e) => object_error(tally, id, format!("cannot read tree: {e}")),
             }
         }
-        let Shared { names, nodes, .. } = shared;
+        let Shared { store, records, .. } = shared;
+        let (names, arena) = store.into_inner().unwrap_or_else(|e| e.into_inner());
         TreeIndex {
             state: vec![0; tree_ids.len()],
-            ids: tree_ids,
-            nodes: nodes.into_inner().unwrap_or_else(|e| e.into_inner()),
-            names: names.into_inner().unwrap_or_else(|e| e.into_inner()).list,
-            memo: HashMap::new(),
-            empty: Arc::new(Vec::new()),
+            records: records.into_iter().map(AtomicU64::into_inner).collect(),
+            arena,
+            names: names.list,
+            shapes: names.shapes,
+            memo: vec![NONE; tree_ids.len()],
+            sets: Vec::new(),
+            set_ids: HashMap::new(),
+            paths: Paths::default(),
+            empty: Arc::new([]),
         }
     }
 
@@ -279,21 +395,17 @@ impl TreeIndex {
         while let Some(&i) = stack.last() {
             // Trees are content-addressed, so they cannot form a cycle; a corrupt index that
             // seemed to would grow the stack past the number of trees.
-            if stack.len() > self.nodes.len() + 1 {
+            if stack.len() > self.records.len() + 1 {
                 return false;
             }
             if self.state[i as usize] != 0 {
                 stack.pop();
                 continue;
             }
-            let Some(node) = &self.nodes[i as usize] else {
-                self.state[i as usize] = 1;
-                stack.pop();
-                continue;
-            };
+            let (_, subtrees, blobs) = self.arena.record(self.records[i as usize]);
             let mut pending = false;
-            let mut any = !node.blobs.is_empty();
-            for &(child, _) in node.subtrees.iter() {
+            let mut any = !blobs.is_empty();
+            for &child in subtrees {
                 match self.state[child as usize] {
                     0 if child != i => {
                         pending = true;
@@ -311,12 +423,12 @@ impl TreeIndex {
         self.state[t as usize] == 2
     }
 
-    /// The interesting blobs under tree `id`, with their paths.
-    pub(super) fn hits(&mut self, id: ObjectId) -> Hits {
-        let Ok(t) = self.ids.binary_search(&id) else {
+    /// The interesting blobs under tree `t` (an index into the tree ids), with their paths.
+    pub(super) fn hits(&mut self, t: u32) -> Hits {
+        if t as usize >= self.records.len() {
             return self.empty.clone();
-        };
-        self.hits_at(t as u32, 0)
+        }
+        self.hits_at(t, 0)
     }
 
     fn hits_at(&mut self, t: u32, depth: usize) -> Hits {
@@ -324,35 +436,90 @@ impl TreeIndex {
         if depth > 4096 || !self.dirty(t) {
             return self.empty.clone();
         }
-        if let Some(h) = self.memo.get(&t) {
+        if let Some(h) = self.sets.get(self.memo[t as usize] as usize) {
             return h.clone();
         }
-        let (subtrees, blobs) = match &self.nodes[t as usize] {
-            Some(n) => (n.subtrees.clone(), n.blobs.clone()),
-            None => return self.empty.clone(),
-        };
-        let mut out: Vec<(ObjectId, BString)> = blobs
-            .iter()
-            .map(|(b, n)| (*b, self.names[*n as usize].clone()))
+        let (shape, subtrees, blobs) = self.arena.record(self.records[t as usize]);
+        let (subtrees, blobs) = (subtrees.to_vec(), blobs.to_vec());
+        let names = self.shapes.get(shape as usize).cloned().unwrap_or_default();
+        let mut out: Vec<(u32, u32)> = blobs
+            .chunks_exact(2)
+            .map(|pair| (pair[0], self.paths.id(pair[1], NONE)))
             .collect();
-        for (child, name) in subtrees.iter() {
-            let sub = self.hits_at(*child, depth + 1);
-            for (blob, path) in sub.iter() {
-                let mut p = self.names[*name as usize].clone();
-                p.push(b'/');
-                p.extend_from_slice(path);
-                out.push((*blob, p));
+        for (&child, &name) in subtrees.iter().zip(names.iter()) {
+            let sub = self.hits_at(child, depth + 1);
+            for &(blob, path) in sub.iter() {
+                out.push((blob, self.paths.id(name, path)));
             }
         }
-        let h = Arc::new(out);
-        self.memo.insert(t, h.clone());
-        h
+        let h: Hits = out.into();
+        let id = match self.set_ids.get(&h) {
+            Some(&id) => id,
+            None => {
+                let id = self.sets.len() as u32;
+                self.sets.push(h.clone());
+                self.set_ids.insert(h.clone(), id);
+                id
+            }
+        };
+        self.memo[t as usize] = id;
+        self.sets[id as usize].clone()
+    }
+
+    /// The bytes of a path id from [`TreeIndex::hits`]: its names joined by `/`.
+    pub(super) fn path(&self, mut id: u32) -> BString {
+        let mut out = BString::default();
+        while let Some(&(name, rest)) = self.paths.cells.get(id as usize) {
+            if !out.is_empty() {
+                out.push(b'/');
+            }
+            out.extend_from_slice(&self.names[name as usize]);
+            id = rest;
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fuzz_entries;
+    use super::{fuzz_entries, Arena, CHUNK, NO_RECORD};
+
+    #[test]
+    fn arena_records_read_back_across_chunks_and_never_move() {
+        let mut arena = Arena::default();
+        let record = |n: usize, seed: u32| -> Vec<u32> {
+            // [shape, subtrees, blobs, subtrees..., (blob, name)...]
+            let mut w = vec![seed, n as u32, 1];
+            w.extend((0..n as u32).map(|i| i ^ seed));
+            w.extend([seed, seed + 1]);
+            w
+        };
+        let mut placed = Vec::new();
+        let first = arena.push(&record(3, 7)).unwrap();
+        let start = arena.chunks[0].as_ptr();
+        placed.push((first, record(3, 7)));
+        // Enough records to fill more than two chunks, and one larger than a chunk.
+        for k in 0..3000u32 {
+            let n = if k == 1500 { CHUNK + 10 } else { 1000 };
+            let w = record(n, k);
+            let at = arena.push(&w).unwrap();
+            placed.push((at, w));
+        }
+        assert!(arena.chunks.len() > 3, "{}", arena.chunks.len());
+        for (at, w) in &placed {
+            let (shape, subtrees, blobs) = arena.record(*at);
+            assert_eq!(shape, w[0]);
+            assert_eq!(subtrees, &w[3..3 + w[1] as usize]);
+            assert_eq!(blobs, &w[3 + w[1] as usize..]);
+        }
+        // The first chunk never moved: appending never grows a chunk past its capacity.
+        assert_eq!(arena.chunks[0].as_ptr(), start);
+        assert!(
+            arena.chunks.iter().any(|c| c.len() > CHUNK),
+            "the large record"
+        );
+        assert_eq!(arena.record(NO_RECORD), (super::NONE, &[][..], &[][..]));
+    }
 
     #[test]
     fn tree_entries_are_read_as_git_writes_them_and_malformed_ones_refused() {

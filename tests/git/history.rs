@@ -135,6 +135,53 @@ fn history_attribution_prefers_the_older_commit_over_a_later_unrelated_root() {
     assert_eq!(f["present_at_head"], true);
 }
 
+/// An octopus merge's third and later parents are parents too: a token introduced on the
+/// fourth branch of one, whose branch was then deleted, is reachable through the merge, and
+/// its commit is the one named.
+#[test]
+fn history_octopus_merge_reaches_its_later_parents() {
+    let r = Sandbox::repo();
+    let t = token("ghp", 307);
+    r.write("README.md", "v1\n");
+    r.commit("first");
+    let main = r.git(&["branch", "--show-current"]);
+    let mut introduced = String::new();
+    for b in ["one", "two", "three"] {
+        r.git(&["checkout", "-q", "-b", b, &main]);
+        r.write(&format!("{b}.txt"), "x\n");
+        if b == "three" {
+            r.write("three.env", format!("{t}\n"));
+        }
+        let c = r.commit(&format!("on {b}"));
+        if b == "three" {
+            introduced = c;
+        }
+    }
+    r.git(&["checkout", "-q", &main]);
+    r.write("README.md", "v2\n");
+    r.commit("on main");
+    r.git(&["merge", "-q", "--no-edit", "one", "two", "three"]);
+    assert_eq!(
+        r.git(&["rev-list", "--parents", "-n", "1", "HEAD"])
+            .split(' ')
+            .count(),
+        5,
+        "an octopus merge of four parents"
+    );
+    for b in ["one", "two", "three"] {
+        r.git(&["branch", "-q", "-D", b]);
+    }
+
+    let run = r.run(&["scan", "--git", "--format", "json"]);
+    run.expect_code(1);
+    let findings = run.findings();
+    let f = only(&findings, &t);
+    assert_eq!(f["commit"]["id"], introduced, "{f:#}");
+    assert_eq!(f["unreachable"], false, "{f:#}");
+    assert_eq!(f["present_at_head"], true, "{f:#}");
+    assert_eq!(f["commits"], 2, "the branch commit and the merge: {f:#}");
+}
+
 #[test]
 fn history_token_kept_over_fifty_commits_is_one_finding() {
     let r = Sandbox::repo();
