@@ -51,11 +51,10 @@ pub(super) fn packs(repo: &gix::Repository) -> Vec<(pack::index::File, pack::dat
 }
 
 /// Whether walking a pack for `wanted` objects of one kind beats reading them one by one: the
-/// walk reads every entry's header and holds about 21 bytes per entry while it does (12 while it
-/// decodes), whatever its kind, so it
-/// pays when the kind is a good share of the pack (git/git: blobs 31%, trees 45%), not for a
-/// long history of a few files (200,000 commits, 1,000 blobs: the walk made that scan 0.4 s
-/// slower and 3 MiB larger).
+/// walk reads every entry's header and holds about 21 bytes per entry while it does (at most
+/// 12 while it decodes), whatever its kind, so it pays when the kind is a good share of the
+/// pack (git/git: blobs 31%, trees 45%), not for a long history of a few files (200,000
+/// commits, 1,000 blobs: the walk made that scan 0.4 s slower and 3 MiB larger).
 pub(super) fn worth_it(wanted: usize, index: &pack::index::File) -> bool {
     (wanted as u64).saturating_mul(8) >= u64::from(index.num_objects())
 }
