@@ -108,9 +108,9 @@ impl Paths {
 pub(super) struct TreeIndex {
     records: Vec<u64>,
     arena: Arena,
-    names: Vec<Box<[u8]>>,
+    names: Vec<Arc<[u8]>>,
     /// By shape id: the names of a record's subtrees, in order.
-    shapes: Vec<Box<[u32]>>,
+    shapes: Vec<Arc<[u32]>>,
     /// Per tree: 0 not yet known, 1 holds no interesting blob, 2 holds one.
     state: Vec<u8>,
     /// Per tree: its hits, as an index into `sets`, once known (`NONE` before).
@@ -128,10 +128,10 @@ pub(super) struct TreeIndex {
 /// trees).
 #[derive(Default)]
 struct Names {
-    ids: HashMap<Box<[u8]>, u32>,
-    list: Vec<Box<[u8]>>,
-    shape_ids: HashMap<Box<[u32]>, u32>,
-    shapes: Vec<Box<[u32]>>,
+    ids: HashMap<Arc<[u8]>, u32>,
+    list: Vec<Arc<[u8]>>,
+    shape_ids: HashMap<Arc<[u32]>, u32>,
+    shapes: Vec<Arc<[u32]>>,
 }
 
 impl Names {
@@ -146,18 +146,21 @@ impl Names {
     }
 }
 
-/// `key`'s index in `list`, where it is appended (and `ids` maps it) the first time.
+/// `key`'s index in `list`, where it is appended (and `ids` maps it) the first time; the map
+/// and the list share one copy (a crafted repository can make every list of subtree names
+/// distinct, and two copies would hold each name twice).
 fn intern<T: Clone + Eq + std::hash::Hash>(
-    ids: &mut HashMap<Box<[T]>, u32>,
-    list: &mut Vec<Box<[T]>>,
+    ids: &mut HashMap<Arc<[T]>, u32>,
+    list: &mut Vec<Arc<[T]>>,
     key: &[T],
 ) -> u32 {
     if let Some(&i) = ids.get(key) {
         return i;
     }
     let i = list.len() as u32;
-    list.push(key.into());
-    ids.insert(key.into(), i);
+    let shared: Arc<[T]> = key.into();
+    list.push(shared.clone());
+    ids.insert(shared, i);
     i
 }
 
