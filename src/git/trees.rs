@@ -455,16 +455,7 @@ impl TreeIndex {
                 out.push((blob, self.paths.id(name, path)));
             }
         }
-        let h: Hits = out.into();
-        let id = match self.set_ids.get(&h) {
-            Some(&id) => id,
-            None => {
-                let id = self.sets.len() as u32;
-                self.sets.push(h.clone());
-                self.set_ids.insert(h.clone(), id);
-                id
-            }
-        };
+        let id = intern(&mut self.set_ids, &mut self.sets, &out);
         self.memo[t as usize] = id;
         self.sets[id as usize].clone()
     }
