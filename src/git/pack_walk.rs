@@ -122,21 +122,7 @@ pub(super) fn walk(
             None => pending.push(i), // a ref-delta whose base lies further on
         }
     }
-    // Ref-deltas may name bases later in the pack: settle them until nothing changes (a
-    // cycle, possible only in a corrupt pack, is left unsettled and not delivered).
-    while !pending.is_empty() {
-        let before = pending.len();
-        pending.retain(|&i| match root_kind[base[i] as usize] {
-            Some(k) => {
-                root_kind[i] = Some(k);
-                false
-            }
-            None => true,
-        });
-        if pending.len() == before {
-            break;
-        }
-    }
+    settle(&base, &mut root_kind, &pending);
 
     // The objects of `kind`, as trees of bases and deltas: children in one flat list (CSR).
     let chosen = |i: usize| root_kind[i] == Some(kind);
@@ -190,6 +176,42 @@ pub(super) fn walk(
         })
     });
     walker.delivered.into_inner()
+}
+
+/// Gives every object in `pending` (ref-deltas whose base lies further on in the pack) the kind
+/// at the root of its chain, following each chain once: every object on a walked path is
+/// settled or marked as leading nowhere, so the work is linear in the pack's entries. (Sweeping
+/// the pending list until nothing changed settled one object per sweep on a chain whose bases
+/// each lie after their delta: n²/2 checks, 4.5·10^10 for a crafted pack of 300,000 such
+/// entries.) A chain that ends at an object that could not be read, or loops (only a corrupt
+/// pack can), is left unsettled and not delivered.
+fn settle(base: &[u32], root_kind: &mut [Option<gix::object::Kind>], pending: &[usize]) {
+    const UNKNOWN: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const NOWHERE: u8 = 2;
+    let mut mark = vec![UNKNOWN; base.len()];
+    let mut path = Vec::new();
+    for &start in pending {
+        path.clear();
+        let mut i = start;
+        let kind = loop {
+            if let Some(k) = root_kind[i] {
+                break Some(k);
+            }
+            if mark[i] != UNKNOWN || base[i] == NONE {
+                break None; // a loop, a chain already found to lead nowhere, or a dead end
+            }
+            mark[i] = ON_PATH;
+            path.push(i);
+            i = base[i] as usize;
+        };
+        for &p in &path {
+            match kind {
+                Some(k) => root_kind[p] = Some(k),
+                None => mark[p] = NOWHERE,
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -359,7 +381,42 @@ pub(super) fn fuzz_apply(base: &[u8], delta: &[u8], max_size: u64) -> Option<Vec
 
 #[cfg(test)]
 mod tests {
-    use super::apply;
+    use super::{apply, settle, NONE};
+    use gix::object::Kind;
+
+    #[test]
+    fn ref_delta_chains_settle_whatever_their_order_and_loops_do_not() {
+        // 0..n: object i is a delta against i + 1, the last a blob: every base lies after its
+        // delta (the order the old sweep settled one object per pass).
+        let n = 50_000;
+        let mut base: Vec<u32> = (1..=n as u32).collect();
+        base[n - 1] = NONE;
+        let mut kind = vec![None; n];
+        kind[n - 1] = Some(Kind::Blob);
+        let pending: Vec<usize> = (0..n - 1).collect();
+        settle(&base, &mut kind, &pending);
+        assert!(kind.iter().all(|k| *k == Some(Kind::Blob)));
+
+        // 0 -> 1 -> 2 -> 0 loops; 3 -> 4, and 4 could not be read (no kind, no base); 5 -> 0
+        // joins the loop; 6 -> 7, a tree.
+        let base = [1, 2, 0, 4, NONE, 0, 7, NONE];
+        let mut kind = vec![None; 8];
+        kind[7] = Some(Kind::Tree);
+        settle(&base, &mut kind, &[0, 1, 2, 3, 5, 6]);
+        assert_eq!(
+            kind,
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Kind::Tree),
+                Some(Kind::Tree)
+            ]
+        );
+    }
 
     #[test]
     fn applies_copies_and_inserts_and_refuses_what_is_out_of_bounds() {
