@@ -287,25 +287,41 @@ fn runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
     let mut floor = 0;
     let mut prev = 0u64;
     for b in 0..n.div_ceil(64) {
-        let cur = block_mask(&input[64 * b..n.min(64 * b + 64)]);
+        let cur = match input[64 * b..].first_chunk::<64>() {
+            Some(block) => block_mask(block),
+            None => {
+                // The last, short block, padded with bytes that are not run characters.
+                let mut last = [b' '; 64];
+                last[..n - 64 * b].copy_from_slice(&input[64 * b..]);
+                block_mask(&last)
+            }
+        };
         // Bit i: a run of MIN_RUN starts at 64 * (b - 1) + i (blocks b - 1 and b; block -1
         // is empty, so no bit below 64 is set for b = 0).
         let mut starts = run_starts(u128::from(cur) << 64 | u128::from(prev));
         prev = cur;
         while starts != 0 {
-            let q = (64 * b + starts.trailing_zeros() as usize) - 64;
-            starts &= starts - 1;
+            let j = starts.trailing_zeros() as usize;
+            let q = 64 * b + j - 64;
             if q >= floor {
                 floor = walk_run(input, q, floor, budget, out, &mut scratch, &mut segments);
             }
+            // Every start before `floor` lies in a run just walked (inside a long run, every
+            // bit is set): drop them at once rather than one by one.
+            let skip = (floor + 64).saturating_sub(64 * b).max(j + 1);
+            starts = if skip >= 128 {
+                0
+            } else {
+                starts & u128::MAX << skip
+            };
         }
     }
 }
 
-/// One bit per byte of `block` (at most 64 bytes): set for run characters. Computed as one
+/// One bit per byte of `block`: set for run characters. Computed as one
 /// byte per flag (compares the compiler vectorises), then packed eight at a time: multiplying
 /// eight 0/1 bytes by 0x0102_0408_1020_4080 gathers them, without carries, in the top byte.
-fn block_mask(block: &[u8]) -> u64 {
+fn block_mask(block: &[u8; 64]) -> u64 {
     let mut flags = [0u8; 64];
     for (f, &b) in flags.iter_mut().zip(block) {
         let letter = (b | 0x20).wrapping_sub(b'a') < 26;
@@ -832,27 +848,48 @@ fn utf16_with_bom(input: &[u8]) -> Option<Decoded> {
     })
 }
 
+/// How far apart [`utf16_runs`] probes: a run of [`MIN_RUN`] characters (`2 * MIN_RUN` bytes)
+/// holds a probe's eight bytes wherever it starts.
+const UTF16_STRIDE: usize = 32;
+
 /// UTF-16 text without a byte-order mark, as Windows tools write it inside binaries and
 /// registry exports: runs of at least [`MIN_RUN`] printable ASCII characters each followed
 /// (little-endian) or preceded (big-endian) by a NUL byte.
+///
+/// Binaries are full of NULs, so the search probes: a run spans at least `2 * MIN_RUN` bytes,
+/// so some probe every [`UTF16_STRIDE`] bytes sees eight bytes wholly inside it, four
+/// characters and four NULs alternating. One word test per probe rejects nearly every other
+/// place (zero padding, integers, code) without a branch that mispredicts; only where it holds
+/// is a run walked.
 fn utf16_runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
     let printable = |b: u8| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r');
-    // A run of MIN_RUN pairs spans 2 * MIN_RUN bytes, so it holds a (byte, byte) probe at
-    // every stride of 2 * MIN_RUN - 2: binary files full of NULs cost a probe per stride, not
-    // a look at each NUL.
-    const STRIDE: usize = 2 * MIN_RUN - 2;
+    const _: () = assert!(UTF16_STRIDE + 8 <= 2 * MIN_RUN + 1);
     if memchr::memchr(0, input).is_none() {
         return;
     }
     let mut done = 0;
     let mut probe = 0;
-    while probe + 1 < input.len() {
+    while probe + 8 <= input.len() {
         let p = probe;
-        probe += STRIDE;
-        let z = match (input[p], input[p + 1]) {
-            (0, b) if b != 0 => p,
-            (b, 0) if b != 0 => p + 1,
-            _ => continue,
+        probe += UTF16_STRIDE;
+        let w = u64::from_le_bytes(input[p..p + 8].try_into().expect("8 bytes"));
+        // Byte k of the window is bits 8k..8k + 8: NULs at odd offsets, or at even ones.
+        let nul_first = if w & 0xFF00_FF00_FF00_FF00 == 0 {
+            false
+        } else if w & 0x00FF_00FF_00FF_00FF == 0 {
+            true
+        } else {
+            continue;
+        };
+        let chars = p + usize::from(nul_first);
+        if !(0..4).all(|k| printable(input[chars + 2 * k])) {
+            continue;
+        }
+        // A NUL of the run with a byte before it (the walk looks both ways from it).
+        let z = if nul_first && p > 0 {
+            p
+        } else {
+            p + 1 + usize::from(nul_first)
         };
         if z < done || z == 0 {
             continue;
@@ -1018,16 +1055,17 @@ mod tests {
 
     #[test]
     fn block_masks_mark_run_characters() {
-        let block: Vec<u8> = (0..64u8)
-            .map(|i| i.wrapping_mul(37).wrapping_add(i))
-            .collect();
-        for bytes in [&block[..], &block[..13], b"ab+/-_ =.\n\x00\xffZ09"] {
-            let m = block_mask(bytes);
-            for (i, &b) in bytes.iter().enumerate() {
-                let want = CLASS[b as usize] & (B64 | URL) != 0;
-                assert_eq!(m >> i & 1 == 1, want, "byte {b:#x} at {i}");
+        // Every byte value, at every place in a block.
+        for shift in 0..64u8 {
+            for quarter in 0..4u8 {
+                let block: [u8; 64] =
+                    std::array::from_fn(|i| (i as u8 + shift) % 64 + 64 * quarter);
+                let m = block_mask(&block);
+                for (i, &b) in block.iter().enumerate() {
+                    let want = CLASS[b as usize] & (B64 | URL) != 0;
+                    assert_eq!(m >> i & 1 == 1, want, "byte {b:#x} at {i}");
+                }
             }
-            assert_eq!(m >> bytes.len().min(63) >> 1, 0);
         }
         assert_eq!(run_starts(u128::MAX >> 108), 1); // 20 ones: one start
         assert_eq!(run_starts(u128::MAX >> 109), 0); // 19 ones: none
@@ -1117,6 +1155,36 @@ mod tests {
         let got = all(&be);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!((got[0].0, got[0].1.as_str()), (Kind::Utf16Be, text));
+    }
+
+    #[test]
+    fn utf16_runs_are_found_wherever_they_start() {
+        // The shortest run that is decoded, in either byte order, at every offset in zeros
+        // and in bytes that look half like UTF-16 (a character and a NUL, then not): the
+        // probes must not step over it.
+        let text = "abcdefghij0123456789";
+        assert_eq!(text.len(), MIN_RUN);
+        for le in [true, false] {
+            let units: Vec<u8> = text
+                .encode_utf16()
+                .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+                .collect();
+            for lead in 0..3 * MIN_RUN {
+                for filler in [&b"\0"[..], b"A\0B\0\x01", b"\0\0\xff"] {
+                    let mut input: Vec<u8> = filler.iter().copied().cycle().take(lead).collect();
+                    input.extend_from_slice(&units);
+                    for tail in [0, 17] {
+                        let mut input = input.clone();
+                        input.extend(filler.iter().copied().cycle().take(tail));
+                        let got = all(&input);
+                        assert!(
+                            got.iter().any(|g| g.1.contains(text)),
+                            "le {le}, lead {lead}, filler {filler:?}, tail {tail}: {got:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
