@@ -318,9 +318,10 @@ fn runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
     }
 }
 
-/// One bit per byte of `block`: set for run characters. Computed as one
-/// byte per flag (compares the compiler vectorises), then packed eight at a time: multiplying
-/// eight 0/1 bytes by 0x0102_0408_1020_4080 gathers them, without carries, in the top byte.
+/// One bit per byte of `block`: set for run characters. Computed as one byte per flag
+/// (compares the compiler vectorises; a fixed-size block needs no remainder loop), then packed
+/// eight at a time: multiplying eight 0/1 bytes by 0x0102_0408_1020_4080 gathers them, without
+/// carries, in the top byte.
 fn block_mask(block: &[u8; 64]) -> u64 {
     let mut flags = [0u8; 64];
     for (f, &b) in flags.iter_mut().zip(block) {
