@@ -886,13 +886,14 @@ fn utf16_runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
         if !(0..4).all(|k| printable(input[chars + 2 * k])) {
             continue;
         }
-        // A NUL of the run with a byte before it (the walk looks both ways from it).
+        // A NUL of the run with a byte before it (the walk looks both ways from it): never
+        // the input's first byte.
         let z = if nul_first && p > 0 {
             p
         } else {
             p + 1 + usize::from(nul_first)
         };
-        if z < done || z == 0 {
+        if z < done {
             continue;
         }
         // Little-endian: the NUL follows its character; big-endian: it precedes it. Walk
