@@ -28,8 +28,7 @@ pub(super) fn run(repo: Option<PathBuf>, force: bool) -> Result<ExitStatus> {
 
 /// Installs the hook; returns its path.
 fn install(repo: &Path, force: bool) -> Result<PathBuf> {
-    let repo = gix::discover(repo)
-        .with_context(|| format!("{} is not in a git repository", repo.display()))?;
+    let repo = crate::git::open(repo)?;
     let dir = hooks_dir(&repo)?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create hooks directory {}", dir.display()))?;

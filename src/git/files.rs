@@ -22,8 +22,7 @@ pub(crate) struct CommitFiles {
 impl CommitFiles {
     /// The tree of commit `rev` in the repository holding `repo`.
     pub(crate) fn open(repo: &Path, rev: &str) -> Result<CommitFiles> {
-        let repo = gix::discover(repo)
-            .with_context(|| format!("{} is not in a git repository", repo.display()))?;
+        let repo = super::open(repo)?;
         let advice = if repo.is_shallow() {
             format!("; this is a shallow clone, which may not hold it: {FETCH_ADVICE}")
         } else {

@@ -79,6 +79,38 @@ pub(crate) struct GitConfig {
     pub shard: Option<crate::scan::Shard>,
 }
 
+/// The repository holding `path` (it or a directory above it). Each failure says which kind
+/// it is: no repository at all, or one found that cannot be read, with gix's reason, and for
+/// the one kind of repository people meet that gix refuses, what it is.
+pub(crate) fn open(path: &Path) -> Result<gix::Repository> {
+    gix::discover(path).map_err(|e| match e {
+        gix::discover::Error::Discover(e) => {
+            anyhow::Error::new(e).context(format!("{} is not in a git repository", path.display()))
+        }
+        gix::discover::Error::Open(e) => {
+            let mut reason = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                reason.push_str(&c.to_string());
+                cause = c.source();
+            }
+            // gix reads SHA-1 repositories only (it refuses `extensions.objectFormat` =
+            // sha256 when loading the configuration); git itself has made SHA-256
+            // repositories since 2.29.
+            let hint = if reason.contains("objectFormat") {
+                " (a SHA-256 repository: patrol's git library reads SHA-1 repositories only; \
+                 scan a checkout of it as files instead)"
+            } else {
+                ""
+            };
+            anyhow::Error::new(e).context(format!(
+                "cannot read the git repository holding {}{hint}",
+                path.display()
+            ))
+        }
+    })
+}
+
 /// Runs the configured git scan. Errors here are fatal (not a repository, a bad revision);
 /// problems with single objects are recorded in the outcome and the scan goes on. `None`:
 /// `PreCommit` found nothing staged, and the files are the caller's to scan.
@@ -89,8 +121,7 @@ pub(crate) fn scan_git(
     progress: Arc<Progress>,
 ) -> Result<Option<Outcome>> {
     let started = Instant::now();
-    let repo = gix::discover(&cfg.repo)
-        .with_context(|| format!("{} is not in a git repository", cfg.repo.display()))?;
+    let repo = open(&cfg.repo)?;
     let tally = Tally::watched(progress);
     // Read before the scan takes the repository (a history scan consumes it).
     let remote = forge::Forge::of(&repo);
@@ -385,8 +416,7 @@ pub(crate) struct Pathspec {
 impl Pathspec {
     /// `specs` for the repository holding `repo`. A path outside the repository is an error.
     pub(crate) fn new(repo: &Path, specs: &[PathBuf]) -> Result<Pathspec> {
-        let r = gix::discover(repo)
-            .with_context(|| format!("{} is not in a git repository", repo.display()))?;
+        let r = open(repo)?;
         let root = r
             .workdir()
             .context("pathspecs need a work tree")?

@@ -668,6 +668,42 @@ fn git_modes_outside_a_repository_fail_clearly() {
     assert!(run.stderr.contains("not in a git repository"), "{run}");
 }
 
+/// A repository gix cannot read (SHA-256 object names) is named as one, not called "not a
+/// repository"; every git mode fails closed (exit 2), so a pre-commit hook blocks rather than
+/// passing a commit it never looked at. The same files still scan as files.
+#[test]
+fn a_sha256_repository_is_named_as_such_and_every_git_mode_fails_closed() {
+    let r = Sandbox::new();
+    let repo = r.outside("sha256");
+    std::fs::create_dir(&repo).unwrap();
+    r.git_at(
+        &repo,
+        &["init", "-q", "--object-format=sha256", "-b", "main"],
+    );
+    r.configure(&repo);
+    std::fs::write(repo.join("a.env"), format!("T={}\n", token("ghp", 432))).unwrap();
+    r.git_at(&repo, &["add", "a.env"]);
+    r.git_at(&repo, &["commit", "-q", "-m", "one"]);
+    for args in [
+        vec!["scan", "--git"],
+        vec!["scan", "--staged"],
+        vec!["scan", "--pre-commit"],
+        vec!["scan", "--since", "HEAD"],
+        vec!["scan", "--range", "HEAD~1..HEAD"],
+    ] {
+        let run = r.run_at(&repo, &args);
+        run.expect_code(2);
+        assert!(run.stderr.contains("SHA-256 repository"), "{args:?}: {run}");
+        assert!(
+            !run.stderr.contains("not in a git repository"),
+            "{args:?}: {run}"
+        );
+        assert_eq!(run.stdout, "", "{args:?}: {run}");
+    }
+    let run = r.run_at(&repo, &["scan", "."]);
+    run.expect_code(1);
+}
+
 /// A token deep inside a 70 MB blob is found by every git mode, the blob loose and packed;
 /// such a blob is inflated as it is scanned, in bounded windows.
 #[test]
