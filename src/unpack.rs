@@ -247,6 +247,15 @@ impl<R: BufRead> Read for ZstdFrames<R> {
                         }
                         continue;
                     }
+                    Err(FrameDecoderError::WindowSizeTooBig { requested, max }) => {
+                        // Not corruption: a frame made with `--long` or `--ultra` asks for
+                        // more memory than one input may take.
+                        return Err(io::Error::other(Limit(format!(
+                            "its frame needs a {} MiB window, over the {} MiB limit",
+                            requested >> 20,
+                            max >> 20
+                        ))));
+                    }
                     Err(e) => return Err(io::Error::other(e)),
                 }
             }
@@ -264,6 +273,19 @@ impl<R: BufRead> Read for ZstdFrames<R> {
         }
     }
 }
+
+/// A decoder's error that is a limit of patrol's, not a fault of the stream: the note gives
+/// its words alone, never "corrupt".
+#[derive(Debug)]
+struct Limit(String);
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Limit {}
 
 /// Reads its inner reader, counting the bytes consumed into a shared cell: a decoder's
 /// compressed input, for the ratio limit.
@@ -367,7 +389,10 @@ impl<R: Read> Read for Meter<'_, R> {
             Ok(n) => n as u64,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
             Err(e) => {
-                let why = format!("corrupt after {} bytes ({e})", self.produced);
+                let why = match e.get_ref().and_then(|r| r.downcast_ref::<Limit>()) {
+                    Some(limit) => format!("{limit}; {} bytes unpacked before it", self.produced),
+                    None => format!("corrupt after {} bytes ({e})", self.produced),
+                };
                 self.stop(why);
                 return Ok(0);
             }

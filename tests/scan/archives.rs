@@ -532,6 +532,12 @@ fn hostile_archives_are_bounded_and_reported() {
         nested = zip(&[(&format!("level{i}.zip"), &nested, Method::Deflated)]);
     }
     sb.write("nested.zip", nested);
+    // A zstd frame that asks for a 128 MiB window (`zstd --long=27` makes such frames) after
+    // one that holds a token: a limit of patrol's, reported as one, not as corruption.
+    let mut wide = zstd(format!("T={t}\n").as_bytes());
+    wide.extend_from_slice(&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 17 << 3]);
+    wide.extend_from_slice(&[(2 << 3) | 1, 0, 0, b'x', b'\n']);
+    sb.write("wide.zst", wide);
 
     let run = sb.run_within(
         &["scan", "--format", "json", "."],
@@ -549,6 +555,7 @@ fn hostile_archives_are_bounded_and_reported() {
         r#"bomb.zip [{"member":"after.env"}]"#,
         r#"cut.zip [{"member":"one.env"}]"#,
         r#"bad.tar [{"member":"ok.env"}]"#,
+        r#"wide.zst [{"stream":"zstd"}]"#,
     ] {
         assert!(members.iter().any(|m| m == want), "{want} in {members:#?}");
     }
@@ -588,6 +595,20 @@ fn hostile_archives_are_bounded_and_reported() {
         "{skipped:#?}"
     );
     assert!(has("cut.zip", "zip archive truncated"), "{skipped:#?}");
+    assert!(
+        has(
+            "wide.zst",
+            "zstd stream not scanned whole: its frame needs a 128 MiB window, over the 32 MiB \
+             limit"
+        ),
+        "{skipped:#?}"
+    );
+    assert!(
+        !skipped
+            .iter()
+            .any(|s| s.contains("wide.zst") && s.contains("corrupt")),
+        "{skipped:#?}"
+    );
     assert!(
         has("bad.tar", "corrupt header after 1 members"),
         "{skipped:#?}"
