@@ -481,12 +481,18 @@ impl Scanner {
                 });
             }
             if depth > 1 {
+                let noted = budget.notes.len();
                 for mut c in
                     self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget, seen)
                 {
                     (c.start, c.end) = d.outer(c.start, c.end);
                     c.chain.insert(0, d.kind);
                     out.push(c);
+                }
+                // Notes from inside `d` are placed at its encoded text here.
+                for (at, text) in &mut budget.notes[noted..] {
+                    *at = Some(d.span.0);
+                    *text = format!("{} › {text}", d.kind.name());
                 }
             }
         }
@@ -524,7 +530,21 @@ impl Scanner {
                 &mut budget,
                 &mut DecodedSeen::default(),
             );
-            out.decode_notes = budget.notes;
+            // A stream found inside an encoded stretch is named by the line of that stretch and
+            // the chain that reached it ("line 12: base64 › zlib stream …"), so an auditor can
+            // find what was cut short.
+            out.decode_notes = budget
+                .notes
+                .into_iter()
+                .map(|(at, text)| match at {
+                    None => text,
+                    Some(at) => {
+                        let before = &haystack[..at.min(haystack.len())];
+                        let line = window.lines + memchr::memchr_iter(b'\n', before).count() as u64;
+                        format!("line {}: {text}", line + 1)
+                    }
+                })
+                .collect();
             d
         } else {
             Vec::new()
