@@ -637,10 +637,24 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
             return Ok(());
         }
         if described {
-            // crc and sizes, after an optional signature; sizes are 8 bytes in zip64.
+            // crc and sizes, after an optional signature; sizes are 8 bytes in zip64. The
+            // first four bytes are read, never peeked at in the buffer: it may hold only part
+            // of them (a JDK's src.zip, whose descriptor fell across a 64 KiB refill, stopped
+            // at its 56th member when they were).
             let len = if zip64 { 20 } else { 12 };
-            let signed = input.fill_buf()?.starts_with(&ZIP_DESCRIPTOR);
-            if !skip(input, len + if signed { 4 } else { 0 })? {
+            let mut first = [0u8; 4];
+            let rest = match read_record(input, &mut first) {
+                Ok(true) if first == ZIP_DESCRIPTOR => Some(len),
+                Ok(true) => Some(len - 4),
+                Ok(false) => None,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => None,
+                Err(e) => return Err(e),
+            };
+            let whole = match rest {
+                Some(n) => skip(input, n)?,
+                None => false,
+            };
+            if !whole {
                 u.note("zip archive truncated".into());
                 return Ok(());
             }

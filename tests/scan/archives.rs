@@ -676,6 +676,44 @@ fn stored_members_of_a_streaming_writer() {
     assert_eq!(run.summary()["skipped_paths"], json!([]), "{run}");
 }
 
+/// A streamed member's data descriptor wherever it falls against patrol's 64 KiB read buffer:
+/// with one to three bytes of its signature left in the buffer, it was once taken for a
+/// descriptor without one, and the walk stopped at the next member (seen on a JDK's src.zip).
+#[test]
+fn descriptors_across_a_read_buffer_boundary() {
+    const BUFFER: usize = 64 << 10;
+    let sb = Sandbox::new();
+    let tokens: Vec<String> = (0..=5).map(|k| token("ghp", 9750 + k)).collect();
+    let body = "streamed member\n".repeat(40);
+    let streamed = deflate(body.as_bytes()).len();
+    for (k, t) in tokens.iter().enumerate() {
+        // pad.txt (stored), then b.txt (streamed) whose data ends k bytes before the buffer
+        // ends, then the member holding the token.
+        let headers = 30 + "pad.txt".len() + 30 + "b.txt".len();
+        let pad = "p".repeat(BUFFER - k - headers - streamed);
+        sb.write(
+            &format!("edge{k}.zip"),
+            zip(&[
+                ("pad.txt", pad.as_bytes(), Method::Stored),
+                ("b.txt", body.as_bytes(), Method::Streamed),
+                ("leak.env", format!("T={t}\n").as_bytes(), Method::Streamed),
+            ]),
+        );
+    }
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    for (k, t) in tokens.iter().enumerate() {
+        inside(
+            &run,
+            t,
+            &format!("edge{k}.zip"),
+            json!([{ "member": "leak.env" }]),
+            (1, 3),
+        );
+    }
+    assert_eq!(run.summary()["skipped_paths"], json!([]), "{run}");
+}
+
 /// The "better zip bomb" (overlapping entries): a central directory whose 5,000 entries all
 /// point at one member's data. Read through its local headers, the archive holds one member,
 /// scanned once.
