@@ -91,6 +91,7 @@ pub(crate) fn open(path: &Path) -> Result<gix::Repository> {
             let mut reason = e.to_string();
             let mut cause = std::error::Error::source(&e);
             while let Some(c) = cause {
+                reason.push_str(": ");
                 reason.push_str(&c.to_string());
                 cause = c.source();
             }
