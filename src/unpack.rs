@@ -92,7 +92,7 @@ pub(crate) fn recognise(head: &[u8]) -> Option<Container> {
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => Some(Container::Xz),
         [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Container::Zstd),
         [b'P', b'K', 3, 4, ..] => Some(Container::Zip),
-        _ if tar_header(head).is_some() => Some(Container::Tar),
+        _ if tar_header(head, false).is_some() => Some(Container::Tar),
         _ => None,
     }
 }
@@ -736,17 +736,28 @@ fn member_stream<R: BufRead>(
     stream(kind, compressed, consumed, what, u, &mut named)
 }
 
-/// The size and name of a tar header block, if `block` is one (ustar magic, checksum right).
-fn tar_header(block: &[u8]) -> Option<(u64, String)> {
-    if block.len() < 512 || &block[257..262] != b"ustar" {
+/// The size and name of a tar header block, if `block` is one: its checksum right (summed
+/// over unsigned bytes, or signed ones as old HP-UX and Sun tars did), and the ustar magic,
+/// except `within` an archive already recognised, where a header of the old V7 format,
+/// which has none, is accepted on its checksum. An input is recognised as tar only by the
+/// magic.
+fn tar_header(block: &[u8], within: bool) -> Option<(u64, String)> {
+    if block.len() < 512 || !within && &block[257..262] != b"ustar" {
         return None;
     }
-    let sum: u64 = block[..512]
+    let byte = |(i, &b): (usize, &u8)| if (148..156).contains(&i) { b' ' } else { b };
+    let unsigned: i64 = block[..512]
         .iter()
         .enumerate()
-        .map(|(i, &b)| u64::from(if (148..156).contains(&i) { b' ' } else { b }))
+        .map(|x| i64::from(byte(x)))
         .sum();
-    if tar_number(&block[148..156])? != sum {
+    let signed: i64 = block[..512]
+        .iter()
+        .enumerate()
+        .map(|x| i64::from(byte(x) as i8))
+        .sum();
+    let stored = i64::try_from(tar_number(&block[148..156])?).ok()?;
+    if stored != unsigned && stored != signed {
         return None;
     }
     let size = tar_number(&block[124..136])?;
@@ -790,8 +801,14 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
     let mut long_name: Option<String> = None;
     let mut pax_size: Option<u64> = None;
     let mut block = [0u8; 512];
+    // A block read ahead that turned out to be the next header (see the links below).
+    let mut ahead = false;
     loop {
-        match read_record(input, &mut block) {
+        match if std::mem::take(&mut ahead) {
+            Ok(true)
+        } else {
+            read_record(input, &mut block)
+        } {
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -803,7 +820,7 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
         if block.iter().all(|&b| b == 0) {
             return Ok(());
         }
-        let Some((size, name)) = tar_header(&block) else {
+        let Some((size, name)) = tar_header(&block, true) else {
             u.note(format!(
                 "tar archive not scanned whole: a corrupt header after {members} members"
             ));
@@ -881,6 +898,44 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
                 }
                 if typeflag != b'L' && typeflag != b'x' {
                     long_name = None;
+                }
+                // An old GNU sparse header says (byte 482) that blocks of its sparse map
+                // follow it, each saying (byte 504) whether another does; then its data.
+                if typeflag == b'S' {
+                    let mut more = block[482] != 0;
+                    while more {
+                        if !matches!(read_record(input, &mut block), Ok(true)) {
+                            u.note("tar archive truncated".into());
+                            return Ok(());
+                        }
+                        more = block[504] != 0;
+                    }
+                }
+                // Links, devices, directories and FIFOs have no data, whatever their size field
+                // says (POSIX; Python's tarfile and GNU tar read them so; Python's own test
+                // archive holds a directory with a size of 255). A writer that stored data
+                // anyway is told apart by the block that follows: a header, or not.
+                if (b'1'..=b'6').contains(&typeflag) && padded > 0 {
+                    match read_record(input, &mut block) {
+                        Ok(true) if block.iter().all(|&b| b == 0) => return Ok(()),
+                        Ok(true) if tar_header(&block, true).is_some() => {
+                            ahead = true;
+                            continue;
+                        }
+                        Ok(true) => {
+                            if !skip(input, padded - 512)? {
+                                u.note("tar archive truncated".into());
+                                return Ok(());
+                            }
+                            continue;
+                        }
+                        Ok(false) => return Ok(()),
+                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                            u.note("tar archive truncated".into());
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 if !skip(input, padded)? {
                     u.note("tar archive truncated".into());

@@ -676,6 +676,82 @@ fn stored_members_of_a_streaming_writer() {
     assert_eq!(run.summary()["skipped_paths"], json!([]), "{run}");
 }
 
+/// Tar dialects real archivers wrote, each once walked out of step so that every member after
+/// it went unscanned (Python's own test archive, `testtar.tar`, stopped after 7 of its 25
+/// files): a directory with a size but no data (POSIX: links, devices, directories and FIFOs
+/// have none), an old GNU sparse file whose map continues in an extension block, headers of
+/// old V7 tar (no ustar magic) and a checksum summed over signed bytes (old HP-UX and Sun
+/// tars). A link whose writer stored data anyway is still stepped over.
+#[test]
+fn tar_dialects_of_real_archivers_are_walked_whole() {
+    let sb = Sandbox::new();
+    let t: Vec<String> = (0..5).map(|k| token("ghp", 9760 + k)).collect();
+    let body = |k: usize| format!("T={}\n", t[k]).into_bytes();
+    let reseal = |h: &mut Vec<u8>, signed: bool| {
+        h[148..156].copy_from_slice(b"        ");
+        let sum: i64 = h
+            .iter()
+            .map(|&b| {
+                if signed {
+                    i64::from(b as i8)
+                } else {
+                    i64::from(b)
+                }
+            })
+            .sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    };
+    let mut out = tar_header("dir-with-size/", 255, b'5');
+    out.extend(tar_header("a.env", body(0).len(), b'0'));
+    out.extend(padded(body(0)));
+    // Old GNU sparse: the map continues in one extension block; then 512 bytes of data.
+    let mut sparse = tar_header("holes.bin", 512, b'S');
+    sparse[482] = 1;
+    reseal(&mut sparse, false);
+    out.extend(sparse);
+    out.extend([0u8; 512]);
+    out.extend([b'x'; 512]);
+    out.extend(tar_header("b.env", body(1).len(), b'0'));
+    out.extend(padded(body(1)));
+    // V7: no magic, no version.
+    let mut v7 = tar_header("c.env", body(2).len(), b'0');
+    v7[257..265].fill(0);
+    reseal(&mut v7, false);
+    out.extend(v7);
+    out.extend(padded(body(2)));
+    // A signed checksum (the name's bytes over 0x7f make it differ from the unsigned one).
+    let mut hpux = tar_header("d-\u{e4}\u{f6}.env", body(3).len(), b'0');
+    reseal(&mut hpux, true);
+    out.extend(hpux);
+    out.extend(padded(body(3)));
+    // A symlink with data stored after it after all.
+    out.extend(tar_header("link", 600, b'2'));
+    out.extend(padded(vec![b'y'; 600]));
+    out.extend(tar_header("e.env", body(4).len(), b'0'));
+    out.extend(padded(body(4)));
+    out.extend([0u8; 1024]);
+    sb.write("dialects.tar", out);
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    for (k, name) in ["a.env", "b.env", "c.env", "d-\u{e4}\u{f6}.env", "e.env"]
+        .iter()
+        .enumerate()
+    {
+        inside(
+            &run,
+            &t[k],
+            "dialects.tar",
+            json!([{ "member": name }]),
+            (1, 3),
+        );
+    }
+    assert_eq!(
+        run.skipped(),
+        vec!["dialects.tar tar entry 'holes.bin' not scanned: a sparse file".to_string()],
+        "{run}"
+    );
+}
+
 /// A streamed member's data descriptor wherever it falls against patrol's 64 KiB read buffer:
 /// with one to three bytes of its signature left in the buffer, it was once taken for a
 /// descriptor without one, and the walk stopped at the next member (seen on a JDK's src.zip).
