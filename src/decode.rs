@@ -226,7 +226,7 @@ fn text_so_far(bytes: &[u8]) -> bool {
         Err(e) if e.error_len().is_none() => e.valid_up_to(),
         _ => bytes.len(),
     };
-    compressed_kind(bytes).is_some() || reads_as_text(&bytes[..whole_chars])
+    reads_as_text(&bytes[..whole_chars])
 }
 
 /// A control character other than tab and line ends: no text holds one.

@@ -643,16 +643,18 @@ fn zip(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
             // at its 56th member when they were).
             let len = if zip64 { 20 } else { 12 };
             let mut first = [0u8; 4];
-            let rest = match read_record(input, &mut first) {
-                Ok(true) if first == ZIP_DESCRIPTOR => Some(len),
-                Ok(true) => Some(len - 4),
-                Ok(false) => None,
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => None,
+            let whole = match read_record(input, &mut first) {
+                Ok(true) => skip(
+                    input,
+                    if first == ZIP_DESCRIPTOR {
+                        len
+                    } else {
+                        len - 4
+                    },
+                )?,
+                Ok(false) => false,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => false,
                 Err(e) => return Err(e),
-            };
-            let whole = match rest {
-                Some(n) => skip(input, n)?,
-                None => false,
             };
             if !whole {
                 u.note("zip archive truncated".into());
@@ -745,17 +747,13 @@ fn tar_header(block: &[u8], within: bool) -> Option<(u64, String)> {
     if block.len() < 512 || !within && &block[257..262] != b"ustar" {
         return None;
     }
-    let byte = |(i, &b): (usize, &u8)| if (148..156).contains(&i) { b' ' } else { b };
-    let unsigned: i64 = block[..512]
+    let (unsigned, signed) = block[..512]
         .iter()
         .enumerate()
-        .map(|x| i64::from(byte(x)))
-        .sum();
-    let signed: i64 = block[..512]
-        .iter()
-        .enumerate()
-        .map(|x| i64::from(byte(x) as i8))
-        .sum();
+        .map(|(i, &b)| if (148..156).contains(&i) { b' ' } else { b })
+        .fold((0i64, 0i64), |(u, s), b| {
+            (u + i64::from(b), s + i64::from(b as i8))
+        });
     let stored = i64::try_from(tar_number(&block[148..156])?).ok()?;
     if stored != unsigned && stored != signed {
         return None;
@@ -801,14 +799,16 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
     let mut long_name: Option<String> = None;
     let mut pax_size: Option<u64> = None;
     let mut block = [0u8; 512];
-    // A block read ahead that turned out to be the next header (see the links below).
+    // A block read ahead that turned out to be the next header or the end (see the links
+    // below).
     let mut ahead = false;
     loop {
-        match if std::mem::take(&mut ahead) {
+        let got = if std::mem::take(&mut ahead) {
             Ok(true)
         } else {
             read_record(input, &mut block)
-        } {
+        };
+        match got {
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -914,21 +914,19 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
                 // Links, devices, directories and FIFOs have no data, whatever their size field
                 // says (POSIX; Python's tarfile and GNU tar read them so; Python's own test
                 // archive holds a directory with a size of 255). A writer that stored data
-                // anyway is told apart by the block that follows: a header, or not.
-                if (b'1'..=b'6').contains(&typeflag) && padded > 0 {
+                // anyway is told apart by the block that follows: a header (or the end), which
+                // the loop takes next, or data, of which the rest is skipped.
+                let mut rest = padded;
+                if (b'1'..=b'6').contains(&typeflag) && rest > 0 {
                     match read_record(input, &mut block) {
-                        Ok(true) if block.iter().all(|&b| b == 0) => return Ok(()),
-                        Ok(true) if tar_header(&block, true).is_some() => {
+                        Ok(true)
+                            if block.iter().all(|&b| b == 0)
+                                || tar_header(&block, true).is_some() =>
+                        {
                             ahead = true;
                             continue;
                         }
-                        Ok(true) => {
-                            if !skip(input, padded - 512)? {
-                                u.note("tar archive truncated".into());
-                                return Ok(());
-                            }
-                            continue;
-                        }
+                        Ok(true) => rest -= 512,
                         Ok(false) => return Ok(()),
                         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                             u.note("tar archive truncated".into());
@@ -937,7 +935,7 @@ fn tar(input: &mut BufReader<&mut dyn Read>, u: &Unpacking, each: &mut Each) -> 
                         Err(e) => return Err(e),
                     }
                 }
-                if !skip(input, padded)? {
+                if !skip(input, rest)? {
                     u.note("tar archive truncated".into());
                     return Ok(());
                 }

@@ -88,23 +88,18 @@ pub(crate) fn open(path: &Path) -> Result<gix::Repository> {
             anyhow::Error::new(e).context(format!("{} is not in a git repository", path.display()))
         }
         gix::discover::Error::Open(e) => {
-            let mut reason = e.to_string();
-            let mut cause = std::error::Error::source(&e);
-            while let Some(c) = cause {
-                reason.push_str(": ");
-                reason.push_str(&c.to_string());
-                cause = c.source();
-            }
+            let e = anyhow::Error::new(e);
             // gix reads SHA-1 repositories only (it refuses `extensions.objectFormat` =
             // sha256 when loading the configuration); git itself has made SHA-256
             // repositories since 2.29.
-            let hint = if reason.contains("objectFormat") {
+            let sha256 = e.chain().any(|c| c.to_string().contains("objectFormat"));
+            let hint = if sha256 {
                 " (a SHA-256 repository: patrol's git library reads SHA-1 repositories only; \
                  scan a checkout of it as files instead)"
             } else {
                 ""
             };
-            anyhow::Error::new(e).context(format!(
+            e.context(format!(
                 "cannot read the git repository holding {}{hint}",
                 path.display()
             ))

@@ -539,9 +539,8 @@ impl Scanner {
                 .map(|(at, text)| match at {
                     None => text,
                     Some(at) => {
-                        let before = &haystack[..at.min(haystack.len())];
-                        let line = window.lines + memchr::memchr_iter(b'\n', before).count() as u64;
-                        format!("line {}: {text}", line + 1)
+                        let (line, _) = Locator::new(window).locate(haystack, at);
+                        format!("line {line}: {text}")
                     }
                 })
                 .collect();
