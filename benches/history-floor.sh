@@ -8,6 +8,11 @@
 #
 #   benches/history-floor.sh REPO            (e.g. git/git, brought with the `fetch` tool and
 #                                             cloned with all branches and tags)
+# The `fetch` tool's copy of git/git is a mirror: it also holds GitHub's refs/pull/*, which
+# double the objects (849,014 in 495 MiB). Issue #12's repository is branches and tags only
+# (85,361 commits, 419,403 objects, 314 MiB); a plain clone that rebuilds the pack makes it:
+#   git clone -q --bare --no-local /work/.mirror/git+git/repo gitgit/.git
+#   git -C gitgit config core.bare false && git -C gitgit checkout -q master
 #   TOOLS="floor patrol" benches/history-floor.sh REPO     (a subset)
 # PATROL_BIN: another patrol binary to measure (an older build, for a before/after sitting).
 # THREADS (default: nproc). Needs python3; kingfisher and gitleaks in $HOME/peers/bin.
