@@ -532,16 +532,17 @@ impl Scanner {
             );
             // A stream found inside an encoded stretch is named by the line of that stretch and
             // the chain that reached it ("line 12: base64 › zlib stream …"), so an auditor can
-            // find what was cut short.
-            out.decode_notes = budget
-                .notes
+            // find what was cut short. One locator walks the places in order (sorted, as it
+            // needs): a fresh one per note counted from the window's start each time, which
+            // made a file of many cut-short streams quadratic (6 MB, 100,000 notes: 17 s).
+            let mut notes = budget.notes;
+            notes.sort_by_key(|&(at, _)| at);
+            let mut locator = Locator::new(window);
+            out.decode_notes = notes
                 .into_iter()
                 .map(|(at, text)| match at {
                     None => text,
-                    Some(at) => {
-                        let (line, _) = Locator::new(window).locate(haystack, at);
-                        format!("line {line}: {text}")
-                    }
+                    Some(at) => format!("line {}: {text}", locator.locate(haystack, at).0),
                 })
                 .collect();
             d
