@@ -26,6 +26,8 @@
 
 use std::io::Read;
 
+use crate::finding::Notes;
+
 /// The fewest characters a base64 or hex run needs to be decoded: 15 decoded bytes, shorter
 /// than any token worth reporting with its context.
 pub(crate) const MIN_RUN: usize = 20;
@@ -143,14 +145,14 @@ pub(crate) struct Budget {
     /// What was cut short, for the report, each with where its encoding starts in the input
     /// that was decoded: `None` for the input itself ("gzip stream not scanned whole: …"); the
     /// scanner sets the offset of the encoded stretch a nested stream lay in.
-    pub notes: Vec<(Option<usize>, String)>,
+    pub notes: Notes<(Option<usize>, String)>,
 }
 
 impl Budget {
     pub(crate) fn new(bytes: usize) -> Budget {
         Budget {
             left: bytes,
-            notes: Vec::new(),
+            notes: Notes::default(),
         }
     }
 
@@ -1234,7 +1236,7 @@ mod tests {
         assert_eq!(d.kind, Kind::Gzip);
         assert_eq!(d.bytes.len(), gz.len() * MAX_RATIO);
         assert!(
-            budget.notes[0].1.contains("1000 times"),
+            budget.notes.kept()[0].1.contains("1000 times"),
             "{:?}",
             budget.notes
         );

@@ -1,7 +1,8 @@
 //! The bottom layer: the plain data every stage shares. What a scan produces ([`Finding`]),
 //! the [`Secret`] it carries (redacting by default), the secret's [`Fingerprint`], where it came
 //! from ([`Origin`], [`Provenance`]), what a liveness check said ([`Verification`]) and the
-//! facts a report shows about a rule ([`RuleMeta`]). Nothing here reads input, talks to the
+//! facts a report shows about a rule ([`RuleMeta`]), and the bounded list of [`Notes`] the
+//! decode stage keeps about an input it could not scan whole. Nothing here reads input, talks to the
 //! network or knows a report format; every module above may name these types.
 //!
 //! The redacted *form* of a secret is defined here, once ([`Secret::redacted`]); the one place
@@ -11,6 +12,90 @@ use std::fmt;
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
+
+/// Notes about one input (what the decode stage could not scan whole, and why), kept in the
+/// order they were made: the first [`Notes::MAX`], and a count of the rest.
+///
+/// Bounded because the input chooses how many there are: 62 MB of lines each holding a
+/// base64'd gzip header made two million notes, 4 GiB of memory and a 440 MB report. No
+/// reader of a report needs the millionth place; the first ones and the count say what
+/// happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notes<T> {
+    /// At most [`Notes::MAX`].
+    kept: Vec<T>,
+    /// Notes made after `kept` was full.
+    more: u64,
+}
+
+impl<T> Default for Notes<T> {
+    fn default() -> Self {
+        Notes {
+            kept: Vec::new(),
+            more: 0,
+        }
+    }
+}
+
+impl<T> Notes<T> {
+    /// How many notes one input keeps.
+    pub const MAX: usize = 100;
+
+    /// Keeps `note`, or counts it once [`Notes::MAX`] are kept.
+    pub fn push(&mut self, note: T) {
+        if self.kept.len() < Self::MAX {
+            self.kept.push(note);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Adds `other`'s notes after these, as if each had been pushed, and its count.
+    pub fn append(&mut self, other: Notes<T>) {
+        for note in other.kept {
+            self.push(note);
+        }
+        self.more += other.more;
+    }
+
+    /// The same notes, each changed by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Notes<U> {
+        Notes {
+            kept: self.kept.into_iter().map(f).collect(),
+            more: self.more,
+        }
+    }
+
+    /// The notes kept, in order.
+    pub fn kept(&self) -> &[T] {
+        &self.kept
+    }
+
+    /// The notes kept, to change in place.
+    pub fn kept_mut(&mut self) -> &mut [T] {
+        &mut self.kept
+    }
+
+    /// How many were made after [`Notes::MAX`] were kept.
+    pub fn more(&self) -> u64 {
+        self.more
+    }
+
+    /// No note was made.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The notes kept, and how many more there were.
+    pub fn into_parts(self) -> (Vec<T>, u64) {
+        (self.kept, self.more)
+    }
+
+    /// Kept notes in another order (`more` stays as it is).
+    pub fn sort_by_key<K: Ord>(&mut self, f: impl FnMut(&T) -> K) {
+        self.kept.sort_by_key(f);
+    }
+}
 
 /// Where scanned bytes came from. Every input (files, stdin, and later git blobs and the index)
 /// goes through the same scanner; only the origin differs.
@@ -526,6 +611,28 @@ pub(crate) fn format_unix_utc(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_keep_the_first_and_count_the_rest() {
+        let max = Notes::<usize>::MAX;
+        let mut a = Notes::default();
+        assert!(a.is_empty());
+        for i in 0..max - 2 {
+            a.push(i);
+        }
+        let mut b = Notes::default();
+        for i in 0..max + 5 {
+            b.push(1000 + i);
+        }
+        assert_eq!((b.kept().len(), b.more()), (max, 5));
+        // Appended as if pushed one by one: two of b's fit, the other max - 2 + 5 are counted.
+        a.append(b);
+        assert_eq!(a.kept().len(), max);
+        assert_eq!(a.kept()[max - 3..], [max - 3, 1000, 1001]);
+        assert_eq!(a.more(), (max - 2 + 5) as u64);
+        let (kept, more) = a.map(|n| n * 2).into_parts();
+        assert_eq!((kept[max - 1], more), (2002, (max + 3) as u64));
+    }
 
     #[test]
     fn dates() {

@@ -23,10 +23,14 @@
 //! - memory: members stream through the scanner's windows; only xz (whose decoder writes
 //!   rather than reads) is held whole, at most [`XZ_IN_MEMORY`] bytes, and a stored zip member
 //!   whose size only its data descriptor gives, at most [`STORED_UNSIZED_MAX`]; zstd frames
-//!   may claim a window of at most [`ZSTD_MAX_WINDOW`].
+//!   may claim a window of at most [`ZSTD_MAX_WINDOW`];
+//! - what was not unpacked is noted, at most [`Notes::MAX`] notes per input and a count of
+//!   the rest.
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, BufReader, Read, Write};
+
+use crate::finding::Notes;
 
 /// Bytes that unpacking may produce for one input, all containers and depths together: about
 /// five seconds of scanning.
@@ -101,14 +105,14 @@ pub(crate) fn recognise(head: &[u8]) -> Option<Container> {
 /// reference through every level of nesting.
 pub(crate) struct Unpacking {
     left: Cell<u64>,
-    notes: RefCell<Vec<String>>,
+    notes: RefCell<Notes<String>>,
 }
 
 impl Unpacking {
     pub(crate) fn new(budget: u64) -> Unpacking {
         Unpacking {
             left: Cell::new(budget),
-            notes: RefCell::new(Vec::new()),
+            notes: RefCell::new(Notes::default()),
         }
     }
 
@@ -117,7 +121,7 @@ impl Unpacking {
     }
 
     /// What was not scanned, for the report.
-    pub(crate) fn into_notes(self) -> Vec<String> {
+    pub(crate) fn into_notes(self) -> Notes<String> {
         self.notes.into_inner()
     }
 }
@@ -987,7 +991,7 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        (out, u.into_notes())
+        (out, u.into_notes().into_parts().0)
     }
 
     fn tar_entry(name: &str, body: &[u8]) -> Vec<u8> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::progress::Progress;
 use super::scanner::Scanner;
 use crate::baseline::Entry;
-use crate::finding::{Finding, Origin, RuleMeta, Status};
+use crate::finding::{Finding, Notes, Origin, RuleMeta, Status};
 
 /// Why an input was not scanned, by policy (not an error).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,6 +26,9 @@ pub(crate) enum SkipReason {
     /// Scanned, but encoded content in it was not scanned whole (a compressed stream over the
     /// decode stage's limits, or corrupt): what was cut short, and why.
     Decoding(String),
+    /// After an input's first [`Notes::MAX`] [`SkipReason::Decoding`] notes: how many more
+    /// places were cut short. (Declared after `Decoding` so that it sorts after them.)
+    DecodingMore(u64),
     /// A skip read back from a report (`patrol merge`): its kind (one of [`SkipReason::KINDS`])
     /// and its reason, as the report wrote them.
     Reported { kind: &'static str, why: String },
@@ -59,13 +62,26 @@ impl SkipReason {
         })
     }
 
+    /// The order of one path's skips in a report: notes that name places by number come in
+    /// the numbers' order ("line 999" before "line 10000"), the count of notes not listed
+    /// after them. A total order, equal only for equal reasons.
+    fn report_order(&self, other: &SkipReason) -> std::cmp::Ordering {
+        match (self, other) {
+            (SkipReason::Decoding(a), SkipReason::Decoding(b))
+            | (SkipReason::Reported { why: a, .. }, SkipReason::Reported { why: b, .. }) => {
+                numbers_in_order(a, b).then_with(|| self.cmp(other))
+            }
+            _ => self.cmp(other),
+        }
+    }
+
     /// A short key for counting skips by kind.
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             SkipReason::Symlink => "symlink",
             SkipReason::TooLarge(_) => "too large",
             SkipReason::Special(k) => k,
-            SkipReason::Decoding(_) => "decoding cut short",
+            SkipReason::Decoding(_) | SkipReason::DecodingMore(_) => "decoding cut short",
             SkipReason::Reported { kind, .. } => kind,
         }
     }
@@ -78,8 +94,41 @@ impl fmt::Display for SkipReason {
             SkipReason::TooLarge(n) => write!(f, "{n} bytes is over --max-file-size"),
             SkipReason::Special(k) => write!(f, "{k}, not a regular file"),
             SkipReason::Decoding(why) | SkipReason::Reported { why, .. } => f.write_str(why),
+            SkipReason::DecodingMore(n) => write!(
+                f,
+                "and {n} more places where decoding was cut short (the first {} are listed)",
+                Notes::<String>::MAX
+            ),
         }
     }
+}
+
+/// `a` against `b` byte by byte, except that runs of digits compare as the numbers they write
+/// ("line 999" < "line 10000"; "07" and "7" are equal here).
+fn numbers_in_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            /// The digits from `k` without leading zeros, and where they end.
+            fn run(s: &[u8], k: usize) -> (&[u8], usize) {
+                let end = k + s[k..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let start = k + s[k..end].iter().take_while(|&&c| c == b'0').count();
+                (&s[start..end], end)
+            }
+            let ((x, next_i), (y, next_j)) = (run(a, i), run(b, j));
+            match x.len().cmp(&y.len()).then_with(|| x.cmp(y)) {
+                Ordering::Equal => (i, j) = (next_i, next_j),
+                unequal => return unequal,
+            }
+        } else if a[i] != b[j] {
+            return a[i].cmp(&b[j]);
+        } else {
+            (i, j) = (i + 1, j + 1);
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
 }
 
 /// Something that could not be read. Each one makes the scan incomplete (exit 2).
@@ -150,7 +199,8 @@ impl Outcome {
         for list in [&mut self.findings, &mut self.suppressed] {
             sort_findings(list);
         }
-        self.skipped.sort();
+        self.skipped
+            .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.report_order(&b.1)));
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
     }
 
@@ -358,8 +408,12 @@ impl Tally {
 
     fn counted(&self, r: super::ScanResult, bytes: u64, origin: &Origin) -> Vec<Finding> {
         self.counts.done.fetch_add(1, Ordering::Relaxed);
-        for note in r.decode_notes {
+        let (notes, more) = r.decode_notes.into_parts();
+        for note in notes {
             self.skip(origin.display_path(), SkipReason::Decoding(note));
+        }
+        if more > 0 {
+            self.skip(origin.display_path(), SkipReason::DecodingMore(more));
         }
         self.counts.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.invalid.fetch_add(r.invalid, Ordering::Relaxed);
@@ -414,6 +468,41 @@ mod tests {
     use super::SkipReason;
 
     #[test]
+    fn numbers_in_reasons_sort_by_value() {
+        use std::cmp::Ordering::*;
+        for (a, b, want) in [
+            ("line 999: x", "line 10000: x", Less),
+            ("line 10000: x", "line 999: x", Greater),
+            ("line 12: a", "line 12: b", Less),
+            ("line 12", "line 12: b", Less),
+            ("line 007", "line 7", Equal),
+            ("line 7", "lines", Less), // '7' < 's', as bytes
+            ("", "", Equal),
+        ] {
+            assert_eq!(super::numbers_in_order(a, b), want, "{a:?} vs {b:?}");
+        }
+        let mut reasons = [
+            SkipReason::DecodingMore(3),
+            SkipReason::Decoding("line 10000: zlib".into()),
+            SkipReason::Decoding("line 007: zlib".into()),
+            SkipReason::Decoding("line 999: zlib".into()),
+            SkipReason::Decoding("line 7: zlib".into()),
+        ];
+        reasons.sort_by(SkipReason::report_order);
+        let shown: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "line 007: zlib",
+                "line 7: zlib",
+                "line 999: zlib",
+                "line 10000: zlib",
+                "and 3 more places where decoding was cut short (the first 100 are listed)",
+            ]
+        );
+    }
+
+    #[test]
     fn every_kind_is_listed() {
         let reasons = [
             SkipReason::Symlink,
@@ -424,10 +513,13 @@ mod tests {
             SkipReason::Special("character device"),
             SkipReason::Special("not a regular file"),
             SkipReason::Decoding(String::new()),
+            SkipReason::DecodingMore(1),
         ];
         for r in &reasons {
             assert!(SkipReason::KINDS.contains(&r.kind()), "{r:?}");
         }
-        assert_eq!(reasons.len(), SkipReason::KINDS.len());
+        let mut kinds: Vec<_> = reasons.iter().map(SkipReason::kind).collect();
+        kinds.dedup();
+        assert_eq!(kinds.len(), SkipReason::KINDS.len());
     }
 }

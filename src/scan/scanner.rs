@@ -19,7 +19,7 @@ use std::io::{self, Read};
 use super::redact;
 use super::suppress::marker_on_line;
 use crate::decode::{decode_all, Budget, Kind, BUDGET};
-use crate::finding::{Finding, Layer, Origin, Secret, Suppression, Validation};
+use crate::finding::{Finding, Layer, Notes, Origin, Secret, Suppression, Validation};
 use crate::matcher::{has_boundaries, Found, RuleMatcher};
 use crate::prefilter::Prefilter;
 use crate::rules::{PathView, RuleSet, View, MAX_WINDOW};
@@ -72,8 +72,8 @@ pub struct ScanResult {
     /// so that every output can show what was suppressed.
     pub suppressed: Vec<Finding>,
     /// Encoded content the decode stage could not scan whole (a stream over its limits, a
-    /// corrupt one), said for people.
-    pub decode_notes: Vec<String>,
+    /// corrupt one), said for people: the first [`Notes::MAX`] places, and how many more.
+    pub decode_notes: Notes<String>,
 }
 
 /// A candidate the pipeline saw, before suppression: where it is, which rule matched it, and
@@ -167,7 +167,7 @@ impl Scanner {
                     &u,
                 )
                 .unwrap_or_default();
-            out.decode_notes.extend(u.into_notes());
+            out.decode_notes.append(u.into_notes());
             return out;
         }
         let window = Window {
@@ -192,7 +192,7 @@ impl Scanner {
         let u = Unpacking::new(UNPACK_BUDGET);
         let mut counted = CountedRead { inner: input, n: 0 };
         let mut out = self.scan_stream(&mut counted, origin, buf, self.options.decode_depth, &u)?;
-        out.decode_notes.extend(u.into_notes());
+        out.decode_notes.append(u.into_notes());
         Ok((out, counted.n))
     }
 
@@ -254,7 +254,7 @@ impl Scanner {
             out.findings.extend(r.findings);
             out.suppressed.extend(r.suppressed);
             out.invalid += r.invalid;
-            out.decode_notes.extend(r.decode_notes);
+            out.decode_notes.append(r.decode_notes);
             if eof {
                 return Ok(out);
             }
@@ -298,10 +298,9 @@ impl Scanner {
             out.findings.extend(r.findings);
             out.suppressed.extend(r.suppressed);
             out.invalid += r.invalid;
-            for note in r.decode_notes {
-                out.decode_notes
-                    .push(format!("{}: {note}", layer_name(&layer)));
-            }
+            let name = layer_name(&layer);
+            out.decode_notes
+                .append(r.decode_notes.map(|note| format!("{name}: {note}")));
             Ok(())
         })?;
         Ok(out)
@@ -481,7 +480,7 @@ impl Scanner {
                 });
             }
             if depth > 1 {
-                let noted = budget.notes.len();
+                let noted = budget.notes.kept().len();
                 for mut c in
                     self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget, seen)
                 {
@@ -490,7 +489,7 @@ impl Scanner {
                     out.push(c);
                 }
                 // Notes from inside `d` are placed at its encoded text here.
-                for (at, text) in &mut budget.notes[noted..] {
+                for (at, text) in &mut budget.notes.kept_mut()[noted..] {
                     *at = Some(d.span.0);
                     *text = format!("{} › {text}", d.kind.name());
                 }
@@ -538,13 +537,10 @@ impl Scanner {
             let mut notes = budget.notes;
             notes.sort_by_key(|&(at, _)| at);
             let mut locator = Locator::new(window);
-            out.decode_notes = notes
-                .into_iter()
-                .map(|(at, text)| match at {
-                    None => text,
-                    Some(at) => format!("line {}: {text}", locator.locate(haystack, at).0),
-                })
-                .collect();
+            out.decode_notes = notes.map(|(at, text)| match at {
+                None => text,
+                Some(at) => format!("line {}: {text}", locator.locate(haystack, at).0),
+            });
             d
         } else {
             Vec::new()

@@ -425,6 +425,38 @@ fn bombs_and_corrupt_streams_are_bounded_and_reported() {
 }
 
 #[test]
+fn notes_are_capped_per_input_and_listed_by_line() {
+    // The input chooses how many cut-short streams it holds: here 250 lines, each a base64'd
+    // gzip header with nothing after it (62 MB of such lines once made a 440 MB report and
+    // took 4 GiB). The report lists the first 100 places, in line order (line 100 after line
+    // 99, not after line 10), counts the rest, and the scan goes on to the token at the end.
+    let sb = Sandbox::new();
+    let t = token("ghp", 9501);
+    let mut text: String = (0..250)
+        .map(|i| format!("cache_{i}: H4sIAAAAAAAAAAAAAAAAAAAA\n"))
+        .collect();
+    text += &format!("token: {t}\n");
+    sb.write("many.txt", text);
+    let run = sb.run(&["scan", "--format", "json", "."]);
+    run.expect_code(1);
+    assert_eq!(run.findings().len(), 1, "{run}");
+    let skipped = run.skipped();
+    assert_eq!(skipped.len(), 101, "{skipped:?}");
+    for (i, s) in skipped[..100].iter().enumerate() {
+        let want = format!(
+            "many.txt line {}: base64 › gzip stream not scanned whole",
+            i + 1
+        );
+        assert!(s.starts_with(&want), "{i}: {s}");
+    }
+    assert_eq!(
+        skipped[100],
+        "many.txt and 150 more places where decoding was cut short (the first 100 are listed)"
+    );
+    assert_eq!(run.summary()["skipped"]["decoding cut short"], 101, "{run}");
+}
+
+#[test]
 fn encoded_noise_finds_nothing() {
     // Random bytes in every encoding, random strings of every alphabet, and encodings of
     // placeholders and of tokens with a broken checksum: no finding.
