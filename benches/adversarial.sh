@@ -19,6 +19,17 @@
 #                  10 MB input holds 10,000 tokens on one line)
 #   code-40k-*     issue #9's case: ordinary code with a token line every ~250 bytes, 4,000
 #                  findings per MB (40,000 in the 10 MB input), written as text, json, sarif
+# and for the decode stage (issue #10):
+#   gz-headers     a base64'd gzip header and nothing more on every line: a stream to try
+#                  and a note to make every 28 bytes
+#   zlib-noise     lines of `eJw` + random base64: each a zlib header that passes its check
+#   b64-nested     lines of text base64'd three times: every layer decodes to text
+#   b64-binary     random bytes, MIME-wrapped base64 (an email attachment)
+#   percent-flood, percent-double, escape-flood, html-flood: `%41`, `%2541`, `\u0041`, `&#65;`
+#                  for the whole input: one stretch to decode, as long as the input
+#   hex-text       hex of English text, one run
+#   utf16-noise    `a\0` repeated: UTF-16 without a byte-order mark
+#   b64-one-line   base64 of text, one line
 # For each: wall time, MB/s, time per byte relative to ordinary text, and the 10 MB time over
 # the 1 MB time (10 for linear).
 set -euo pipefail
@@ -31,7 +42,7 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
 WORK=$WORK python3 - <<'PY'
-import os, random, string, sysconfig, zlib
+import base64, os, random, string, sysconfig, zlib
 work = os.environ["WORK"]
 A = string.digits + string.ascii_uppercase + string.ascii_lowercase
 rng = random.Random(7)
@@ -76,6 +87,10 @@ def code_with_tokens(n):
 def repeat(unit, size):
     return (unit * (size // len(unit) + 1))[:size]
 b64 = string.ascii_letters + string.digits + "-_"
+B64 = string.ascii_letters + string.digits + "+/"
+WORDS = "the quick brown fox jumps over a lazy dog token secret value config entry".split()
+def words(n):
+    return " ".join(rng.choice(WORDS) for _ in range(n))
 cases = {
     "ordinary": lambda n: ordinary(n),
     "flood-ghp": lambda n: repeat(b"ghp_", n),
@@ -87,6 +102,17 @@ cases = {
     "findings": lambda n: repeat("\n".join(token() for _ in range(2000)).encode() + b"\n", n),
     "line-10k": lambda n: line_of_tokens(n),
     "code-40k": lambda n: code_with_tokens(n),
+    "gz-headers": lambda n: repeat(b'x = "H4sIAAAAAAAAAAAAAAAAAAAA"\n', n),
+    "zlib-noise": lambda n: b"".join(b"eJw" + "".join(rng.choice(B64) for _ in range(73)).encode() + b"\n" for _ in range(n // 77 + 1))[:n],
+    "b64-nested": lambda n: repeat(b"\n".join(base64.b64encode(base64.b64encode(base64.b64encode(words(12).encode()))) for _ in range(200)) + b"\n", n),
+    "b64-binary": lambda n: base64.encodebytes(rng.randbytes(n * 3 // 4))[:n],
+    "percent-flood": lambda n: repeat(b"%41", n),
+    "percent-double": lambda n: repeat(b"%2541", n),
+    "escape-flood": lambda n: repeat(b"\\u0041", n),
+    "html-flood": lambda n: repeat(b"&#65;", n),
+    "hex-text": lambda n: repeat(words(2000).encode().hex().encode(), n),
+    "utf16-noise": lambda n: repeat(b"a\x00", n),
+    "b64-one-line": lambda n: repeat(base64.b64encode(words(5000).encode()), n),
 }
 for name, make in cases.items():
     for mb in (1, 10):
@@ -113,7 +139,11 @@ for name, fmt in [("ordinary", "text"), ("flood-ghp", "text"), ("flood-ghs", "te
                   ("max-runs", "text"), ("jwt-near-miss", "text"), ("long-run", "text"),
                   ("tokens-line", "json"), ("findings", "text"), ("findings", "json"),
                   ("findings", "sarif"), ("line-10k", "json"), ("code-40k", "text"),
-                  ("code-40k", "json"), ("code-40k", "sarif")]:
+                  ("code-40k", "json"), ("code-40k", "sarif"), ("gz-headers", "json"),
+                  ("zlib-noise", "text"), ("b64-nested", "text"), ("b64-binary", "text"),
+                  ("percent-flood", "text"), ("percent-double", "text"),
+                  ("escape-flood", "text"), ("html-flood", "text"), ("hex-text", "text"),
+                  ("utf16-noise", "text"), ("b64-one-line", "text")]:
     t = {}
     for mb in (1, 10):
         f = os.path.join(work, f"{name}-{mb}MB.txt")
