@@ -2,8 +2,8 @@
 //! the [`Secret`] it carries (redacting by default), the secret's [`Fingerprint`], where it came
 //! from ([`Origin`], [`Provenance`]), what a liveness check said ([`Verification`]) and the
 //! facts a report shows about a rule ([`RuleMeta`]), and the bounded list of [`Notes`] the
-//! decode stage keeps about an input it could not scan whole. Nothing here reads input, talks to the
-//! network or knows a report format; every module above may name these types.
+//! decode stage keeps about an input it could not scan whole. Nothing here reads input, talks
+//! to the network or knows a report format; every module above may name these types.
 //!
 //! The redacted *form* of a secret is defined here, once ([`Secret::redacted`]); the one place
 //! where strings are redacted with it is `scan::redact`.
@@ -46,7 +46,7 @@ impl<T> Notes<T> {
         if self.kept.len() < Self::MAX {
             self.kept.push(note);
         } else {
-            self.more += 1;
+            self.more = self.more.saturating_add(1);
         }
     }
 
@@ -55,7 +55,7 @@ impl<T> Notes<T> {
         for note in other.kept {
             self.push(note);
         }
-        self.more += other.more;
+        self.more = self.more.saturating_add(other.more);
     }
 
     /// The same notes, each changed by `f`.
