@@ -146,6 +146,9 @@ pub(crate) struct Budget {
     /// that was decoded: `None` for the input itself ("gzip stream not scanned whole: …"); the
     /// scanner sets the offset of the encoded stretch a nested stream lay in.
     pub notes: Notes<(Option<usize>, String)>,
+    /// While set, nothing is noted: the scanner sets it while it decodes a stretch that lies
+    /// in the overlap of two windows and belongs to the other one, which notes it.
+    pub quiet: bool,
 }
 
 impl Budget {
@@ -153,6 +156,7 @@ impl Budget {
         Budget {
             left: bytes,
             notes: Notes::default(),
+            quiet: false,
         }
     }
 
@@ -1024,7 +1028,7 @@ fn decompress(input: &[u8], budget: &mut Budget) -> Option<Decoded> {
         Err(e) if kind == Kind::Zlib && e.kind() != std::io::ErrorKind::UnexpectedEof => None,
         Err(e) => Some(format!("corrupt after {} bytes ({e})", bytes.len())),
     };
-    if let Some(why) = stop {
+    if let (Some(why), false) = (stop, budget.quiet) {
         budget.notes.push((
             None,
             format!("{} stream not scanned whole: {why}", kind.name()),

@@ -437,6 +437,12 @@ impl Scanner {
     /// Candidates in the decoded content of `haystack`, at every depth up to `depth`, placed
     /// at their encoded text in `haystack`. Only those a rule's boundaries hold, and none whose
     /// bytes stand in `haystack` as they are (the plain scan has those).
+    ///
+    /// `accept` (a window's, at the top level only): what is cut short inside a stretch that
+    /// starts outside it is noted by the window that accepts that place, not by this one too.
+    // The recursion's state is spelled out rather than bundled: each argument changes
+    // differently between levels.
+    #[allow(clippy::too_many_arguments)]
     fn decoded_candidates(
         &self,
         haystack: &[u8],
@@ -445,9 +451,13 @@ impl Scanner {
         depth: u8,
         budget: &mut Budget,
         seen: &mut DecodedSeen,
+        accept: Option<(usize, usize)>,
     ) -> Vec<DecodedCandidate> {
         let mut out = Vec::new();
         for d in decode_all(haystack, whole, budget) {
+            if let Some((lo, hi)) = accept {
+                budget.quiet = !(lo..hi).contains(&d.span.0);
+            }
             // The same encoded value again and again (a JWT header in every log line): its
             // candidates once. Their places are relative to the decoded bytes, so they hold
             // wherever the value stands.
@@ -482,7 +492,7 @@ impl Scanner {
             if depth > 1 {
                 let noted = budget.notes.kept().len();
                 for mut c in
-                    self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget, seen)
+                    self.decoded_candidates(&d.bytes, true, origin, depth - 1, budget, seen, None)
                 {
                     (c.start, c.end) = d.outer(c.start, c.end);
                     c.chain.insert(0, d.kind);
@@ -494,6 +504,9 @@ impl Scanner {
                     *text = format!("{} › {text}", d.kind.name());
                 }
             }
+        }
+        if accept.is_some() {
+            budget.quiet = false;
         }
         // One report per secret at one place, whichever way it was reached.
         out.sort_by(|a, b| {
@@ -528,6 +541,7 @@ impl Scanner {
                 options.decode_depth,
                 &mut budget,
                 &mut DecodedSeen::default(),
+                Some(window.accept),
             );
             // A stream found inside an encoded stretch is named by the line of that stretch and
             // the chain that reached it ("line 12: base64 › zlib stream …"), so an auditor can

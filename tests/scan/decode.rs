@@ -457,6 +457,49 @@ fn notes_are_capped_per_input_and_listed_by_line() {
 }
 
 #[test]
+fn a_note_in_the_overlap_of_two_windows_is_made_once() {
+    // A file is read in 8 MiB windows that share their last 256 KiB with the next; what lies
+    // in that overlap is decoded by both. A stream cut short there was noted twice. Four cut
+    // streams: before the overlap, in each half of it, and after it; each is listed once, at
+    // its own line.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let lines: String = (0..3000).map(|i| format!("entry {i} of a log\n")).collect();
+    z.write_all(lines.as_bytes()).unwrap();
+    let z = z.finish().unwrap();
+    let cut = format!("c: {}\n", b64(&z[..z.len() / 2]));
+    let filler = format!("{}\n", "x".repeat(70));
+    let window = 8usize << 20;
+    let mut text = String::new();
+    let mut lines_at = Vec::new();
+    for at in [
+        window / 2,
+        window - 200_000,
+        window - 5_000,
+        window + 300_000,
+    ] {
+        while text.len() + filler.len() <= at {
+            text += &filler;
+        }
+        lines_at.push(text.matches('\n').count() + 1);
+        text += &cut;
+    }
+    text += &filler;
+    let sb = Sandbox::new();
+    sb.write("long.log", &text);
+    let run = sb.run_within(
+        &["scan", "--format", "json", "long.log"],
+        std::time::Duration::from_secs(120),
+    );
+    run.expect_code(0);
+    let skipped = run.skipped();
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
+    for (s, line) in skipped.iter().zip(&lines_at) {
+        let want = format!("long.log line {line}: base64 › zlib stream not scanned whole");
+        assert!(s.starts_with(&want), "{s} (want line {line})");
+    }
+}
+
+#[test]
 fn encoded_noise_finds_nothing() {
     // Random bytes in every encoding, random strings of every alphabet, and encodings of
     // placeholders and of tokens with a broken checksum: no finding.
