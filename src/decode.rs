@@ -24,6 +24,7 @@
 //! [`Budget`] (bytes produced per input, all decoders and depths together) and at
 //! [`MAX_RATIO`] times its compressed size; a stream cut short says so.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use crate::finding::Notes;
@@ -186,7 +187,7 @@ pub(crate) fn decode_all(input: &[u8], whole: bool, budget: &mut Budget) -> Vec<
             return out;
         }
     }
-    runs(input, budget, &mut out);
+    runs(input, !whole, budget, &mut out);
     stretches(input, budget, &mut out);
     utf16_runs(input, budget, &mut out);
     out.sort_by_key(|d| (d.span, d.kind));
@@ -194,11 +195,17 @@ pub(crate) fn decode_all(input: &[u8], whole: bool, budget: &mut Budget) -> Vec<
 }
 
 /// One decoder alone over all of `input`, kept or not as [`decode_all`] would: the fuzz target
-/// of each decoder drives it on its own.
-pub(crate) fn decode_with(kind: Kind, input: &[u8], budget: &mut Budget) -> Vec<Decoded> {
+/// of each decoder drives it on its own. `continued`: `input` is a window that starts inside
+/// a larger input (a run at its start may be cut).
+pub(crate) fn decode_with(
+    kind: Kind,
+    input: &[u8],
+    continued: bool,
+    budget: &mut Budget,
+) -> Vec<Decoded> {
     let mut out = Vec::new();
     match kind {
-        Kind::Base64 | Kind::Hex => runs(input, budget, &mut out),
+        Kind::Base64 | Kind::Hex => runs(input, continued, budget, &mut out),
         Kind::Percent | Kind::Escape | Kind::Html => stretches(input, budget, &mut out),
         Kind::Utf16Le | Kind::Utf16Be => {
             out.extend(utf16_with_bom(input));
@@ -296,7 +303,10 @@ static CLASS: [u8; 256] = {
 /// nothing: each 64-byte block becomes a bit mask of run characters (a loop the compiler turns
 /// into SIMD compares), and a few shifts of two neighbouring blocks' masks say where
 /// [`MIN_RUN`] of them in a row begin. Only there is a run walked byte by byte.
-fn runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
+///
+/// `continued`: `input` is a window that starts inside a larger input, so a run at its first
+/// byte may have begun before it, at any character (see [`walk_run`]).
+fn runs(input: &[u8], continued: bool, budget: &mut Budget, out: &mut Vec<Decoded>) {
     const _: () = assert!(MIN_RUN == 20, "run_starts shifts for runs of 20");
     let n = input.len();
     let mut scratch = Vec::new();
@@ -322,7 +332,17 @@ fn runs(input: &[u8], budget: &mut Budget, out: &mut Vec<Decoded>) {
             let j = starts.trailing_zeros() as usize;
             let q = 64 * b + j - 64;
             if q >= floor {
-                floor = walk_run(input, q, floor, budget, out, &mut scratch, &mut segments);
+                let cut = continued && q == 0;
+                floor = walk_run(
+                    input,
+                    q,
+                    floor,
+                    cut,
+                    budget,
+                    out,
+                    &mut scratch,
+                    &mut segments,
+                );
             }
             // Every start before `floor` lies in a run just walked (inside a long run, every
             // bit is set): drop them at once rather than one by one.
@@ -367,10 +387,19 @@ fn run_starts(w: u128) -> u128 {
 
 /// Walks the run that holds `at` (none of it before `floor`), decodes it if it qualifies, and
 /// returns where it ends.
+///
+/// Inputs are scanned in windows, so a long run (a base64'd attachment in a mail archive, a
+/// response body in a HAR file) can be cut by either end of one. Cut at the start (`cut`),
+/// its groups of four characters (pairs of hex digits) may begin one to three characters in:
+/// each alignment is tried and the first that decodes to text is kept. Cut at the end, its
+/// last group may be short: a run that reaches the end of `input` is decoded without it
+/// rather than dropped for a length no encoding has.
+#[allow(clippy::too_many_arguments)]
 fn walk_run(
     input: &[u8],
     at: usize,
     floor: usize,
+    cut: bool,
     budget: &mut Budget,
     out: &mut Vec<Decoded>,
     scratch: &mut Vec<u8>,
@@ -415,8 +444,11 @@ fn walk_run(
             all_hex = false;
             break;
         }
-        // A wrapped line continues on the next one.
-        if seg_len >= 40 && seg_len % 4 == 0 {
+        // A wrapped line continues on the next one. Not a line of hex digits only: that is
+        // hex (base64 of 40 characters or more is all hex digits about once in 10^18), and
+        // joined to the next line (`next: 1`, or the next line of `xxd -p`) it decoded as
+        // base64 to noise, so an 80-digit hex token followed by any line was never found.
+        if seg_len >= 40 && seg_len % 4 == 0 && !all_hex {
             let mut j = i;
             if j < n && input[j] == b'\r' {
                 j += 1;
@@ -438,38 +470,87 @@ fn walk_run(
         break;
     }
     let end = i;
+    let at_end = end == n;
+    // A run cut by the end may also end inside a UTF-8 character.
+    let text = |bytes: &[u8]| {
+        if at_end {
+            bytes.len() >= MIN_DECODED && text_so_far(bytes)
+        } else {
+            worth_scanning(bytes)
+        }
+    };
     if all_hex && chars >= MIN_HEX_RUN {
-        scratch.clear();
-        if hex(&input[start..start + chars], scratch) && worth_scanning(scratch) {
-            push(
-                Decoded {
-                    kind: Kind::Hex,
-                    span: (start, start + chars),
-                    bytes: scratch.clone(),
-                    map: Map::Stride { start, stride: 2 },
-                },
-                budget,
-                out,
-            );
+        for k in 0..if cut { 2 } else { 1 } {
+            let mut digits = &input[start + k..start + chars];
+            if at_end && digits.len() % 2 == 1 {
+                digits = &digits[..digits.len() - 1];
+            }
+            scratch.clear();
+            if hex(digits, scratch) && text(scratch) {
+                push(
+                    Decoded {
+                        kind: Kind::Hex,
+                        span: (start + k, start + k + digits.len()),
+                        bytes: scratch.clone(),
+                        map: Map::Stride {
+                            start: start + k,
+                            stride: 2,
+                        },
+                    },
+                    budget,
+                    out,
+                );
+                break;
+            }
         }
     } else if !all_hex && chars >= MIN_RUN {
-        scratch.clear();
-        if base64(input, segments, end, scratch) && worth_scanning(scratch) {
-            push(
-                Decoded {
-                    kind: Kind::Base64,
-                    span: (start, end),
-                    bytes: scratch.clone(),
-                    map: Map::Base64 {
-                        segments: segments.clone(),
+        for k in 0..if cut { 4 } else { 1 } {
+            let mut segments = if k == 0 {
+                Cow::Borrowed(&segments[..])
+            } else {
+                Cow::Owned(skip_chars(segments, k))
+            };
+            let mut end = end;
+            if at_end && (chars - k) % 4 == 1 {
+                // The last character holds six bits of a byte the window's end cut off.
+                end -= 1;
+                if segments.last().is_some_and(|s| s.0 == end) {
+                    segments.to_mut().pop();
+                }
+            }
+            scratch.clear();
+            if base64(input, &segments, end, scratch) && text(scratch) {
+                push(
+                    Decoded {
+                        kind: Kind::Base64,
+                        span: (segments[0].0, end),
+                        bytes: scratch.clone(),
+                        map: Map::Base64 {
+                            segments: segments.into_owned(),
+                        },
                     },
-                },
-                budget,
-                out,
-            );
+                    budget,
+                    out,
+                );
+                break;
+            }
         }
     }
     end
+}
+
+/// The segments of a run (see [`Map::Base64`]) without its first `k` characters (fewer than
+/// the run holds).
+fn skip_chars(segments: &[(usize, usize)], k: usize) -> Vec<(usize, usize)> {
+    let first = segments.partition_point(|s| s.1 <= k) - 1;
+    let (at, before) = segments[first];
+    let mut out = vec![(at + (k - before), 0)];
+    out.extend(
+        segments[first + 1..]
+            .iter()
+            .map(|&(at, before)| (at, before - k)),
+    );
+    out
 }
 
 fn hex_value(b: u8) -> Option<u8> {

@@ -500,6 +500,119 @@ fn a_note_in_the_overlap_of_two_windows_is_made_once() {
 }
 
 #[test]
+fn hex_lines_followed_by_other_lines() {
+    // A line of hex digits whose length is a multiple of four (a 40-byte token is 80 digits)
+    // was joined to the next line as wrapped base64, decoded to noise and dropped.
+    let sb = Sandbox::new();
+    let hex = |t: &str| -> String { t.bytes().map(|b| format!("{b:02x}")).collect() };
+    let (t1, t2, t3) = (token("ghp", 9611), token("gho", 9612), token("ghu", 9613));
+    sb.write(
+        "keys.txt",
+        format!(
+            "signing_key: {}\nregion: us-east-1\n{}\n{}\n",
+            hex(&t1),
+            hex(&t2),
+            hex(&t3)
+        ),
+    );
+    let run = sb.run(&["scan", "--format", "json", "."]);
+    run.expect_code(1);
+    assert_eq!(run.findings().len(), 3, "{run}");
+    for (t, line, column) in [(&t1, 1, 14), (&t2, 3, 1), (&t3, 4, 1)] {
+        let f = run
+            .findings()
+            .into_iter()
+            .find(|f| f["secret"] == redacted(t))
+            .unwrap_or_else(|| panic!("{t} not found: {run}"));
+        assert_eq!(f["decoded"], serde_json::json!(["hex"]), "{f}");
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(line), Some(column))
+        );
+    }
+}
+
+#[test]
+fn long_encoded_runs_across_window_boundaries() {
+    // Inputs are read in 8 MiB windows sharing 256 KiB. A base64 or hex run longer than that
+    // (an attachment in a mail archive, a body in a HAR file) is cut by both: the next window
+    // starts inside it at any character, and this one ends inside it at any character.
+    let window = 8usize << 20;
+    let filler = format!("{}\n", "x".repeat(70));
+    // Exactly `at` bytes: filler lines, then spaces.
+    let lines_to = |at: usize| {
+        let mut s = String::new();
+        while s.len() + filler.len() <= at {
+            s += &filler;
+        }
+        let pad = at - s.len();
+        s + &" ".repeat(pad)
+    };
+    let config = |t: &str, before: usize, after: usize| {
+        let line = |i| format!("SETTING_{i}=value number {i} of the configuration\n");
+        let mut env: String = (0..before).map(line).collect();
+        env += &format!("GITHUB_TOKEN={t}\n");
+        env.extend((before..before + after).map(line));
+        env
+    };
+    let sb = Sandbox::new();
+    let mut want = Vec::new();
+    // The token lies past the window's end: the next window, which starts two characters
+    // into a group of four, finds it.
+    let t1 = token("ghp", 9601);
+    let pre = lines_to(window - 500_002 - "a: ".len());
+    want.push((
+        "late.txt",
+        t1.clone(),
+        pre.matches('\n').count() + 1,
+        "base64",
+    ));
+    sb.write(
+        "late.txt",
+        format!("{pre}a: {}\n{filler}", b64(config(&t1, 12_000, 0))),
+    );
+    // The token lies early; the run reaches the window's end 4k + 1 characters in, a length
+    // no whole encoding has.
+    let t2 = token("ghp", 9602);
+    let pre = lines_to(window - 600_001 - "b: ".len());
+    want.push((
+        "early.txt",
+        t2.clone(),
+        pre.matches('\n').count() + 1,
+        "base64",
+    ));
+    sb.write(
+        "early.txt",
+        format!("{pre}b: {}\n{filler}", b64(config(&t2, 10, 20_000))),
+    );
+    // Hex, cut one digit into a pair by the next window.
+    let t3 = token("ghp", 9603);
+    let pre = lines_to(window - 400_001 - "c: ".len());
+    want.push(("hex.txt", t3.clone(), pre.matches('\n').count() + 1, "hex"));
+    let hex: String = config(&t3, 8_000, 0)
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    sb.write("hex.txt", format!("{pre}c: {hex}\n{filler}"));
+    let run = sb.run_within(
+        &["scan", "--format", "json", "."],
+        std::time::Duration::from_secs(120),
+    );
+    run.expect_code(1);
+    let findings = run.findings();
+    assert_eq!(findings.len(), 3, "{run}");
+    for (path, t, line, chain) in want {
+        let f = findings
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("nothing in {path}: {run}"));
+        assert_eq!(f["line"], line as u64, "{path}: {f}");
+        assert_eq!(f["decoded"], serde_json::json!([chain]), "{path}: {f}");
+        assert_eq!(f["secret"], redacted(&t), "{path}: {f}");
+    }
+}
+
+#[test]
 fn encoded_noise_finds_nothing() {
     // Random bytes in every encoding, random strings of every alphabet, and encodings of
     // placeholders and of tokens with a broken checksum: no finding.
