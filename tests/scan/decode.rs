@@ -557,43 +557,44 @@ fn long_encoded_runs_across_window_boundaries() {
     };
     let sb = Sandbox::new();
     let mut want = Vec::new();
+    // `encoded` starting `at` bytes into `path`, on a line after filler lines.
+    let mut put = |path: &str, at: usize, encoded: String, t: String, chain: &str| {
+        let pre = lines_to(at - "v: ".len());
+        want.push((
+            path.to_string(),
+            t,
+            pre.matches('\n').count() + 1,
+            chain.to_string(),
+        ));
+        sb.write(path, format!("{pre}v: {encoded}\n{filler}"));
+    };
     // The token lies past the window's end: the next window, which starts two characters
     // into a group of four, finds it.
-    let t1 = token("ghp", 9601);
-    let pre = lines_to(window - 500_002 - "a: ".len());
-    want.push((
+    let t = token("ghp", 9601);
+    put(
         "late.txt",
-        t1.clone(),
-        pre.matches('\n').count() + 1,
+        window - 500_002,
+        b64(config(&t, 12_000, 0)),
+        t,
         "base64",
-    ));
-    sb.write(
-        "late.txt",
-        format!("{pre}a: {}\n{filler}", b64(config(&t1, 12_000, 0))),
     );
     // The token lies early; the run reaches the window's end 4k + 1 characters in, a length
     // no whole encoding has.
-    let t2 = token("ghp", 9602);
-    let pre = lines_to(window - 600_001 - "b: ".len());
-    want.push((
+    let t = token("ghp", 9602);
+    put(
         "early.txt",
-        t2.clone(),
-        pre.matches('\n').count() + 1,
+        window - 600_001,
+        b64(config(&t, 10, 20_000)),
+        t,
         "base64",
-    ));
-    sb.write(
-        "early.txt",
-        format!("{pre}b: {}\n{filler}", b64(config(&t2, 10, 20_000))),
     );
     // Hex, cut one digit into a pair by the next window.
-    let t3 = token("ghp", 9603);
-    let pre = lines_to(window - 400_001 - "c: ".len());
-    want.push(("hex.txt", t3.clone(), pre.matches('\n').count() + 1, "hex"));
-    let hex: String = config(&t3, 8_000, 0)
+    let t = token("ghp", 9603);
+    let hex = config(&t, 8_000, 0)
         .bytes()
         .map(|b| format!("{b:02x}"))
         .collect();
-    sb.write("hex.txt", format!("{pre}c: {hex}\n{filler}"));
+    put("hex.txt", window - 400_001, hex, t, "hex");
     let run = sb.run_within(
         &["scan", "--format", "json", "."],
         std::time::Duration::from_secs(120),
