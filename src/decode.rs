@@ -445,7 +445,7 @@ fn walk_run(
             break;
         }
         // A wrapped line continues on the next one. Not a line of hex digits only: that is
-        // hex (base64 of 40 characters or more is all hex digits about once in 10^18), and
+        // hex (base64 of 40 characters or more is all hex digits less than once in 10^18), and
         // joined to the next line (`next: 1`, or the next line of `xxd -p`) it decoded as
         // base64 to noise, so an 80-digit hex token followed by any line was never found.
         if seg_len >= 40 && seg_len % 4 == 0 && !all_hex {

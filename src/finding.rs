@@ -76,11 +76,6 @@ impl<T> Notes<T> {
         &mut self.kept
     }
 
-    /// How many were made after [`Notes::MAX`] were kept.
-    pub fn more(&self) -> u64 {
-        self.more
-    }
-
     /// No note was made.
     pub fn is_empty(&self) -> bool {
         self.kept.is_empty()
@@ -624,12 +619,12 @@ mod tests {
         for i in 0..max + 5 {
             b.push(1000 + i);
         }
-        assert_eq!((b.kept().len(), b.more()), (max, 5));
+        assert_eq!((b.kept().len(), b.more), (max, 5));
         // Appended as if pushed one by one: two of b's fit, the other max - 2 + 5 are counted.
         a.append(b);
         assert_eq!(a.kept().len(), max);
         assert_eq!(a.kept()[max - 3..], [max - 3, 1000, 1001]);
-        assert_eq!(a.more(), (max - 2 + 5) as u64);
+        assert_eq!(a.more, (max - 2 + 5) as u64);
         let (kept, more) = a.map(|n| n * 2).into_parts();
         assert_eq!((kept[max - 1], more), (2002, (max + 3) as u64));
     }
