@@ -218,7 +218,7 @@ pub(crate) fn decode_with(
 }
 
 /// Decoded bytes worth scanning: text (printable ASCII and whitespace, or valid UTF-8 without
-/// control characters), or the start of a compressed stream.
+/// control characters, or [UTF-16 text](reads_as_utf16)), or the start of a compressed stream.
 fn reads_as_text(bytes: &[u8]) -> bool {
     if bytes.is_empty() {
         return false;
@@ -226,10 +226,49 @@ fn reads_as_text(bytes: &[u8]) -> bool {
     if compressed_kind(bytes).is_some() {
         return true;
     }
-    if bytes.iter().any(|&b| is_control(b)) {
-        return false;
+    let utf8 = !bytes.iter().any(|&b| is_control(b))
+        && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok());
+    utf8 || reads_as_utf16(bytes)
+}
+
+/// UTF-16 text, which base64 and hex carry where a Windows or .NET program wrote them:
+/// PowerShell's `-EncodedCommand`, SQL Server's `nvarchar` as a hex literal, a .NET string
+/// base64'd. A byte-order mark or a first character whose other byte is zero, then characters
+/// none of which is a control character or half a surrogate pair, at least half of them ASCII.
+/// Noise fails: a random pair of bytes is an ASCII character one time in 512.
+fn reads_as_utf16(bytes: &[u8]) -> bool {
+    let (le, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        [1..=255, 0, ..] => (true, bytes),
+        [0, 1..=255, ..] => (false, bytes),
+        _ => return false,
+    };
+    let units = body.chunks_exact(2).map(|p| {
+        if le {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let (mut chars, mut ascii) = (0usize, 0usize);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) if c.is_ascii() && !is_control(c as u8) => ascii += 1,
+            Ok(c) if !c.is_control() => {}
+            _ => return false,
+        }
+        chars += 1;
     }
-    bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()
+    chars >= MIN_DECODED && 2 * ascii >= chars
+}
+
+/// Whether two bytes can begin [UTF-16 text](reads_as_utf16).
+fn utf16_start(two: &[u8]) -> bool {
+    matches!(
+        two,
+        [0xFF, 0xFE] | [0xFE, 0xFF] | [1..=255, 0] | [0, 1..=255]
+    )
 }
 
 /// Whether the start of a stream cut short can be text: as [`reads_as_text`], except that it
@@ -424,15 +463,25 @@ fn walk_run(
     segments.push((start, 0usize));
     let mut chars = 0usize;
     let mut seg_start = start;
+    // Hex is often written after a prefix: `0x` (SQL's binary literals, C) or `\x`
+    // (PostgreSQL's bytea), whose `x` is a run character.
+    let prefix = match &input[start..] {
+        [b'0', b'x' | b'X', ..] => 2,
+        [b'x', ..] if start > 0 && input[start - 1] == b'\\' => 1,
+        _ => 0,
+    };
     let mut all_hex = true;
     loop {
         while i < n && is_char(input[i]) {
             i += 1;
         }
         let seg_len = i - seg_start;
-        all_hex &= input[seg_start..i]
-            .iter()
-            .all(|&b| CLASS[b as usize] & HEX != 0);
+        let from = if seg_start == start {
+            start + prefix
+        } else {
+            seg_start
+        };
+        all_hex &= input[from..i].iter().all(|&b| CLASS[b as usize] & HEX != 0);
         chars += seg_len;
         // Padding ends a run.
         let mut pad = 0;
@@ -479,8 +528,9 @@ fn walk_run(
             worth_scanning(bytes)
         }
     };
-    if all_hex && chars >= MIN_HEX_RUN {
+    if all_hex && chars.saturating_sub(prefix) >= MIN_HEX_RUN {
         for k in 0..if cut { 2 } else { 1 } {
+            let k = prefix + k;
             let mut digits = &input[start + k..start + chars];
             if at_end && digits.len() % 2 == 1 {
                 digits = &digits[..digits.len() - 1];
@@ -595,8 +645,9 @@ fn b64_value(b: u8) -> Option<u32> {
 /// Decodes the characters of a run (its segments, up to `end`, padding left out) into `out`.
 /// Both alphabets at once: a string that mixes them is not base64, and decodes to noise that
 /// [`reads_as_text`] drops. False for a length no encoding has (4k + 1 characters), and as
-/// soon as a decoded byte is a control character or one UTF-8 never uses: most runs are
-/// identifiers, paths, hashes or `-----` rules, and their noise shows within a few bytes.
+/// soon as a decoded byte is a control character or one UTF-8 never uses (past the first two,
+/// which may start UTF-16): most runs are identifiers, paths, hashes or `-----` rules, and
+/// their noise shows within a few bytes.
 fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u8>) -> bool {
     let mut acc = 0u32;
     let mut bits = 0;
@@ -606,6 +657,11 @@ fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u
         &input[segments[0].0..],
         [b'H', b'4', b's', b'I', ..] | [b'e', b'J' | b'N' | b'A' | b'F', ..]
     );
+    // Checked no further: a compressed stream, or UTF-16 (which fails the UTF-8 check in its
+    // first two bytes, and is told by them: see `utf16_start`).
+    let mut unchecked = gzip_or_zlib;
+    let mut maybe_utf16 = false;
+    let first = out.len();
     for (k, &(at, _)) in segments.iter().enumerate() {
         let stop = segments.get(k + 1).map_or(end, |s| s.0);
         for &b in &input[at..stop] {
@@ -618,10 +674,19 @@ fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u
             if bits >= 8 {
                 bits -= 8;
                 let byte = (acc >> bits) as u8;
-                if !gzip_or_zlib && !utf8.next(byte) {
-                    return false;
+                if !unchecked && !utf8.next(byte) {
+                    if out.len() - first >= 2 {
+                        return false;
+                    }
+                    maybe_utf16 = true;
                 }
                 out.push(byte);
+                if maybe_utf16 && out.len() - first == 2 {
+                    if !utf16_start(&out[first..]) {
+                        return false;
+                    }
+                    unchecked = true;
+                }
                 acc &= (1 << bits) - 1;
             }
         }
@@ -1249,6 +1314,69 @@ mod tests {
         let got = all(b"<a title=\"&#103;&#x68;p&lowbar;token&amp;more_text\">");
         assert_eq!(got[0].0, Kind::Html);
         assert_eq!(got[0].1, "ghp_token&more_text");
+    }
+
+    #[test]
+    fn hex_after_its_prefix() {
+        let text = "ghp_0123456789abcdef";
+        let hexed: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+        for (line, at) in [
+            (format!("v = 0x{hexed};"), 6),
+            (format!("V = 0X{};", hexed.to_uppercase()), 6),
+            (format!("copy t from stdin;\n\\x{hexed}\n"), 21),
+        ] {
+            // (PostgreSQL's `\x` is also an escape: the escape decoder reads its first byte.)
+            let got: Vec<_> = all(line.as_bytes())
+                .into_iter()
+                .filter(|d| d.0 != Kind::Escape)
+                .collect();
+            assert_eq!(got.len(), 1, "{line}: {got:?}");
+            assert_eq!(got[0].0, Kind::Hex, "{line}");
+            assert_eq!(got[0].1, text, "{line}");
+            assert_eq!(got[0].2, (at, at + hexed.len()), "{line}");
+        }
+        // `x` after anything else starts a word, not hex.
+        assert!(all(format!("ax{hexed}").as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn utf16_inside_base64_and_hex() {
+        use base64::Engine;
+        let enc = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let text = "$env:GH_TOKEN = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let bom: Vec<u8> = [0xFF, 0xFE].into_iter().chain(le.iter().copied()).collect();
+        let mixed: Vec<u8> = "jeton : ghp_abcdefghijklmnopqrstuvwxyz0123456789 — été"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let raw = |line: &str| -> Vec<(Kind, Vec<u8>)> {
+            decode_all(line.as_bytes(), true, &mut Budget::new(BUDGET))
+                .into_iter()
+                .map(|d| (d.kind, d.bytes))
+                .collect()
+        };
+        for bytes in [&le, &be, &bom, &mixed] {
+            let line = format!("powershell -EncodedCommand {}", enc(bytes));
+            assert_eq!(raw(&line), [(Kind::Base64, bytes.clone())], "{line}");
+            let hexed: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+            let line = format!("CAST(0x{hexed} AS NVARCHAR(100))");
+            assert_eq!(raw(&line), [(Kind::Hex, bytes.clone())], "{line}");
+        }
+        // Mostly not ASCII, a control character, half a surrogate pair: not text.
+        let cjk: Vec<u8> = "a令牌令牌令牌令牌令牌令牌令牌令牌令牌令牌"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let mut control = le.clone();
+        control[20] = 0x07;
+        let mut surrogate = le.clone();
+        surrogate[21] = 0xD8;
+        for bytes in [cjk, control, surrogate] {
+            assert!(!reads_as_utf16(&bytes), "{bytes:?}");
+            assert!(all(enc(&bytes).as_bytes()).is_empty(), "{bytes:?}");
+        }
     }
 
     #[test]

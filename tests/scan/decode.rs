@@ -533,6 +533,64 @@ fn hex_lines_followed_by_other_lines() {
 }
 
 #[test]
+fn utf16_inside_base64_and_hex_and_hex_after_a_prefix() {
+    // Windows and databases write UTF-16, which then travels base64'd or as hex: PowerShell's
+    // -EncodedCommand, SQL Server's nvarchar as a binary literal. Hex itself often follows a
+    // prefix whose `x` is a base64 character: `0x` (SQL, C), `\x` (PostgreSQL's bytea). Each
+    // was decoded to bytes that failed the text check, or as base64, and dropped.
+    let sb = Sandbox::new();
+    let t: Vec<String> = (0..4).map(|i| token("ghp", 9621 + i)).collect();
+    let utf16le = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let hex = |b: &[u8]| -> String { b.iter().map(|b| format!("{b:02x}")).collect() };
+    let script = format!("$env:GH_TOKEN = '{}'; gh release list", t[0]);
+    sb.write(
+        "deploy.cmd",
+        format!(
+            "@echo off\r\npowershell.exe -NoProfile -EncodedCommand {}\r\n",
+            b64(utf16le(&script))
+        ),
+    );
+    sb.write(
+        "seed.sql",
+        format!(
+            "-- settings\nINSERT INTO cfg (k, v) VALUES ('gh', CAST(0x{} AS NVARCHAR(100)));\n",
+            hex(&utf16le(&t[1])).to_uppercase()
+        ),
+    );
+    sb.write(
+        "dump.sql",
+        format!(
+            "COPY public.secrets (id, value) FROM stdin;\n1\t\\x{}\n\\.\n",
+            hex(t[2].as_bytes())
+        ),
+    );
+    sb.write(
+        "wallet.sol",
+        format!(
+            "bytes constant KEY = hex\"00\";\nbytes constant K2 = 0x{};\n",
+            hex(t[3].as_bytes())
+        ),
+    );
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    assert_eq!(run.findings().len(), 4, "{run}");
+    // Column 43 starts the base64; 17 characters of UTF-16 (34 bytes, 11 groups of three)
+    // come before the token.
+    found(
+        &run,
+        &t[0],
+        "deploy.cmd",
+        &["base64", "utf-16le"],
+        (2, 43 + 44),
+    );
+    found(&run, &t[1], "seed.sql", &["hex", "utf-16le"], (2, 45));
+    found(&run, &t[2], "dump.sql", &["hex"], (2, 5));
+    found(&run, &t[3], "wallet.sol", &["hex"], (2, 23));
+    let spelling = b64(utf16le(&script));
+    assert_secret_kept(&sb, &["."], &t[0], &spelling[48..100]);
+}
+
+#[test]
 fn long_encoded_runs_across_window_boundaries() {
     // Inputs are read in 8 MiB windows sharing 256 KiB. A base64 or hex run longer than that
     // (an attachment in a mail archive, a body in a HAR file) is cut by both: the next window
