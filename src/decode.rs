@@ -497,23 +497,25 @@ fn walk_run(
         // hex (base64 of 40 characters or more is all hex digits less than once in 10^18), and
         // joined to the next line (`next: 1`, or the next line of `xxd -p`) it decoded as
         // base64 to noise, so an 80-digit hex token followed by any line was never found.
+        // Inside a JSON, JavaScript or C string the break is the escape `\n` or `\r\n`, whose
+        // `n` is never data there: GitHub's contents and blobs APIs wrap base64 so, every 60.
         if seg_len >= 40 && seg_len % 4 == 0 && !all_hex {
-            let mut j = i;
-            if j < n && input[j] == b'\r' {
-                j += 1;
-            }
-            if j < n && input[j] == b'\n' {
-                j += 1;
+            let rest = &input[i..];
+            let mut j = [&b"\\r\\n"[..], b"\\n", b"\r\n", b"\n"]
+                .iter()
+                .find(|sep| rest.starts_with(sep))
+                .map_or(i, |sep| i + sep.len());
+            if j > i && input[j - 1] == b'\n' {
                 while j < n && (input[j] == b' ' || input[j] == b'\t') {
                     j += 1;
                 }
-                if j < n && is_char(input[j]) {
-                    i = j;
-                    seg_start = j;
-                    segments.push((j, chars));
-                    all_hex = false;
-                    continue;
-                }
+            }
+            if j > i && j < n && is_char(input[j]) {
+                i = j;
+                seg_start = j;
+                segments.push((j, chars));
+                all_hex = false;
+                continue;
             }
         }
         break;
@@ -662,8 +664,10 @@ fn base64(input: &[u8], segments: &[(usize, usize)], end: usize, out: &mut Vec<u
     let mut unchecked = gzip_or_zlib;
     let mut maybe_utf16 = false;
     let first = out.len();
-    for (k, &(at, _)) in segments.iter().enumerate() {
-        let stop = segments.get(k + 1).map_or(end, |s| s.0);
+    for (k, &(at, before)) in segments.iter().enumerate() {
+        // Up to the segment's last character, not the next one's start: the break between
+        // may hold a letter (the `n` of an escaped `\n`).
+        let stop = segments.get(k + 1).map_or(end, |s| at + (s.1 - before));
         for &b in &input[at..stop] {
             let Some(v) = b64_value(b) else {
                 continue;
@@ -1283,6 +1287,21 @@ mod tests {
         let got = all(yaml.as_bytes());
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].1, text);
+        // In a JSON or C string the break is an escape (GitHub's contents API: `\n` every 60):
+        // its `n` is a base64 character, and not data.
+        for sep in ["\\n", "\\r\\n"] {
+            let json = format!("{{\"content\": \"{}{sep}\"}}", wrapped.join(sep));
+            let got = all(json.as_bytes());
+            assert_eq!(got.len(), 1, "{json}: {got:?}");
+            assert_eq!(got[0].1, text, "{json}");
+            let end = 13 + enc.len() + (wrapped.len() - 1) * sep.len();
+            assert_eq!(got[0].2, (13, end), "{json}");
+        }
+        // A bare carriage return, or an escape other than a line break, ends the run.
+        for sep in ["\r", "\\t"] {
+            let got = all(wrapped.join(sep).as_bytes());
+            assert!(got.iter().all(|g| g.1 != text), "{sep:?}: {got:?}");
+        }
     }
 
     #[test]

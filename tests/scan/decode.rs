@@ -16,6 +16,15 @@ fn b64(s: impl AsRef<[u8]>) -> String {
     STANDARD.encode(s)
 }
 
+/// `b64(s)` cut into lines of `width` characters, for the ways tools wrap it.
+fn b64_lines(s: impl AsRef<[u8]>, width: usize) -> Vec<String> {
+    let enc = b64(s);
+    enc.as_bytes()
+        .chunks(width)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect()
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     z.write_all(bytes).unwrap();
@@ -110,11 +119,7 @@ fn tokens_in_the_encodings_they_really_leak_in() {
         "# deploy settings\nGITHUB_TOKEN={}\nREGION=eu-west-1\n",
         t[3]
     );
-    let wrapped: Vec<String> = b64(&env)
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8(c.to_vec()).unwrap())
-        .collect();
+    let wrapped = b64_lines(&env, 64);
     sb.write(
         "values.yaml",
         format!("env: |\n  {}\nother: 1\n", wrapped.join("\n  ")),
@@ -588,6 +593,61 @@ fn utf16_inside_base64_and_hex_and_hex_after_a_prefix() {
     found(&run, &t[3], "wallet.sol", &["hex"], (2, 23));
     let spelling = b64(utf16le(&script));
     assert_secret_kept(&sb, &["."], &t[0], &spelling[48..100]);
+}
+
+#[test]
+fn base64_wrapped_inside_json_strings() {
+    // GitHub's contents and blobs APIs answer with base64 wrapped every 60 characters, the
+    // breaks written as `\n` escapes inside the JSON string; responses saved as test
+    // fixtures carry whatever file they fetched. Other tools wrap at 76 with `\r\n`.
+    let r = Sandbox::repo();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    let (t1, t2) = (token("ghp", 9641), token("ghp", 9642));
+    let env = format!("# staging\nAPP_NAME=billing\nREGION=eu-west-1\nGITHUB_TOKEN={t1}\n");
+    let content = format!("{}\\n", b64_lines(&env, 60).join("\\n"));
+    r.write(
+        "tests/fixtures/contents.json",
+        format!(
+            "{{\n  \"name\": \".env\",\n  \"path\": \"deploy/.env\",\n  \"type\": \"file\",\n  \
+             \"content\": \"{content}\",\n  \"encoding\": \"base64\"\n}}\n"
+        ),
+    );
+    let blob = format!("{{\"auth\": \"{t2}\", \"note\": \"{}\"}}", "x".repeat(80));
+    let wrapped76 = b64_lines(blob, 76);
+    r.write(
+        "tests/fixtures/blob.json",
+        format!("{{\"blob\":\"{}\"}}\n", wrapped76.join("\\r\\n")),
+    );
+    // The token's first byte is in the base64 group that starts at character `q`; columns
+    // count the escapes (two characters each) before it.
+    let q = env.find("ghp_").unwrap() / 3 * 4;
+    let column = 15 + q + q / 60 * 2;
+    let check = |run: &Run| {
+        run.expect_code(1);
+        assert_eq!(run.findings().len(), 2, "{run}");
+        found(
+            run,
+            &t1,
+            "tests/fixtures/contents.json",
+            &["base64"],
+            (5, column as u64),
+        );
+        // `{"blob":"` then `{"auth": "` decoded: the group at character 12.
+        found(
+            run,
+            &t2,
+            "tests/fixtures/blob.json",
+            &["base64"],
+            (1, 10 + 12),
+        );
+    };
+    check(&r.run(&["scan", "--format", "json", "."]));
+    r.git(&["add", "."]);
+    check(&r.run(&["scan", "--staged", "--format", "json"]));
+    r.commit("fixtures");
+    check(&r.run(&["scan", "--git", "--format", "json"]));
+    assert_secret_kept(&r, &["."], &t1, &content[q + 8..q + 40]);
 }
 
 #[test]
