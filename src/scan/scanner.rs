@@ -109,6 +109,9 @@ type DecodedSeen = std::collections::HashMap<Vec<u8>, Vec<Candidate>>;
 const SEEN_BYTES_MAX: usize = 4096;
 /// Distinct stretches remembered per window.
 const SEEN_MAX: usize = 4096;
+/// How much of the text before an encoded stretch is its context (see
+/// [`Scanner::outer_context_candidates`]): a key name, on its line or the one above.
+const OUTER_CONTEXT: usize = 256;
 
 /// Where a window of bytes sits in its input.
 #[derive(Clone, Copy, Debug)]
@@ -471,7 +474,8 @@ impl Scanner {
                     c
                 }
             };
-            for c in found {
+            let outer = self.outer_context_candidates(haystack, d.span.0, &d.bytes, origin);
+            for c in found.into_iter().chain(outer) {
                 if !c.bounded {
                     continue;
                 }
@@ -518,6 +522,45 @@ impl Scanner {
             ))
         });
         out.dedup_by(|b, a| a.start == b.start && a.rule == b.rule && a.bytes == b.bytes);
+        out
+    }
+
+    /// Candidates in `decoded` (the decoded bytes of the stretch at `haystack[at..]`) that
+    /// need the text before the stretch: a Kubernetes Secret's `AWS_SECRET_ACCESS_KEY:
+    /// <base64>` or `GITHUB_TOKEN: <base64 of 40 hex>`, where the key name that a rule's
+    /// `context` or pattern asks for is outside the encoded text. Scans the [`OUTER_CONTEXT`]
+    /// bytes before the stretch, a line break, then `decoded` — only when those bytes hold a
+    /// keyword, so most stretches cost one prefilter pass over 256 bytes — and keeps the
+    /// candidates whose secret lies in `decoded`, placed in it. Those wholly before it are the
+    /// plain scan's. The same distances as in plain text: a rule's `within` counts from the
+    /// keyword to the decoded secret as if the decoded text stood in place of the encoded.
+    /// (Gitleaks, decoding, also rescans the text around.)
+    fn outer_context_candidates(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        decoded: &[u8],
+        origin: &Origin,
+    ) -> Vec<Candidate> {
+        let before = &haystack[at.saturating_sub(OUTER_CONTEXT)..at];
+        let mut keyword = false;
+        self.prefilter.for_each_hit(before, |_| keyword = true);
+        if !keyword {
+            return Vec::new();
+        }
+        // The line break keeps the last character before from joining the decoded text's first
+        // into one word (`0x` before hex), where a rule's boundaries would then fail.
+        let mut joined = Vec::with_capacity(before.len() + 1 + decoded.len());
+        joined.extend_from_slice(before);
+        joined.push(b'\n');
+        joined.extend_from_slice(decoded);
+        let off = before.len() + 1;
+        let mut out = self.candidates(&joined, Some(origin));
+        out.retain(|c| c.start >= off);
+        for c in &mut out {
+            c.start -= off;
+            c.end -= off;
+        }
         out
     }
 

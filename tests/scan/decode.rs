@@ -651,6 +651,58 @@ fn base64_wrapped_inside_json_strings() {
 }
 
 #[test]
+fn the_text_before_an_encoded_value_is_its_context() {
+    // A Kubernetes Secret base64s each value alone: the key name that a rule needs as context
+    // (an AWS secret key has no prefix; a legacy GitHub token is 40 hex digits) stands outside
+    // the encoded text, on its line or, in a list of name/value pairs, the line above.
+    let sb = Sandbox::new();
+    let mut rng = Rng::new(9661);
+    let (aws, aws2, aws3) = (rng.alnum(40), rng.alnum(40), rng.alnum(40));
+    let (legacy, legacy2) = (legacy_hex(&mut rng), legacy_hex(&mut rng));
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ntype: Opaque\ndata:\n  \
+         AWS_SECRET_ACCESS_KEY: {}\n  GITHUB_TOKEN: {}\n",
+        b64(&aws),
+        b64(&legacy)
+    );
+    sb.write("k8s/ci-secret.yaml", &secret);
+    sb.write(
+        "k8s/env.yaml",
+        format!(
+            "env:\n  - name: AWS_SECRET_ACCESS_KEY\n    valueBase64: {}\n",
+            b64(&aws3)
+        ),
+    );
+    // The same kinds of value with no key name near: 40 characters, base64'd, nothing more.
+    sb.write(
+        "k8s/config.yaml",
+        format!(
+            "data:\n  checksum: {}\n  build: {}\n",
+            b64(&aws2),
+            b64(&legacy2)
+        ),
+    );
+    let run = scan_json(&sb, &["."]);
+    run.expect_code(1);
+    let f = run.findings();
+    assert_eq!(f.len(), 3, "{run}");
+    let at = |path: &str, rule: &str, secret: &str, line: u64, column: u64| {
+        let got = finding_for(&f, rule, secret);
+        assert_eq!(got["path"], path, "{got:#}");
+        assert_eq!(got["decoded"], serde_json::json!(["base64"]), "{got:#}");
+        assert_eq!(
+            (got["line"].as_u64(), got["column"].as_u64()),
+            (Some(line), Some(column)),
+            "{got:#}"
+        );
+    };
+    at("k8s/ci-secret.yaml", "aws.secret-access-key", &aws, 7, 26);
+    at("k8s/ci-secret.yaml", LEGACY, &legacy, 8, 17);
+    at("k8s/env.yaml", "aws.secret-access-key", &aws3, 3, 18);
+    assert_secret_kept(&sb, &["."], &aws, &b64(&aws)[8..40]);
+}
+
+#[test]
 fn long_encoded_runs_across_window_boundaries() {
     // Inputs are read in 8 MiB windows sharing 256 KiB. A base64 or hex run longer than that
     // (an attachment in a mail archive, a body in a HAR file) is cut by both: the next window
