@@ -78,24 +78,26 @@ pub(crate) fn make_examples(set: &RuleSet) -> Vec<(String, Option<MadeExample>)>
 
 /// Problems found in the rules selected by `select`, each naming the rule's file and id.
 pub(crate) fn check_examples(set: &RuleSet, select: impl Fn(&Rule) -> bool) -> Vec<String> {
-    let all = example_scanner(set);
     // Where two rules prove the same bytes the first loaded reports them, and built-in rules
     // load first (an imported rule also gives way to a built-in one whose check rejects the
     // bytes): a built-in rule may hide a user rule's example, and then covers those bytes
     // itself. User rules are checked without the built-in ones, as `rules import` made its
     // examples; otherwise a file that `rules import --write` saved would not load beside them.
+    // Each scanner is built only if a rule of its kind is checked: a load checks user rules.
     let builtin = |r: &Rule| r.source.starts_with("builtin:");
-    let user_only = (set.rules.iter().any(builtin) && !set.rules.iter().all(builtin)).then(|| {
-        example_scanner(&RuleSet {
-            rules: set.rules.iter().filter(|r| !builtin(r)).cloned().collect(),
-            notices: Vec::new(),
-        })
-    });
+    let all = std::cell::OnceCell::new();
+    let user_only = std::cell::OnceCell::new();
     let mut problems = Vec::new();
     for rule in set.rules.iter().filter(|r| select(r)) {
-        let scanner = match &user_only {
-            Some(s) if !builtin(rule) => s,
-            _ => &all,
+        let scanner = if builtin(rule) {
+            all.get_or_init(|| example_scanner(set))
+        } else {
+            user_only.get_or_init(|| {
+                example_scanner(&RuleSet {
+                    rules: set.rules.iter().filter(|r| !builtin(r)).cloned().collect(),
+                    notices: Vec::new(),
+                })
+            })
         };
         let origin = rule
             .example_path
