@@ -145,3 +145,36 @@ fn no_output_holds_any_part_of_any_secret() {
         assert!(outputs[1].1.contains("\"findings\""), "{}", outputs[1].1);
     }
 }
+
+/// Past 20,000 distinct candidates in one input, a context line masks the fragments of the
+/// candidates near it rather than of all of them. A file of 20,500 distinct tokens, one a line,
+/// where some lines also hold a copy, cut short (no candidate), of a token up to 40 lines
+/// before or after: every token is reported and no output holds 12 characters of any.
+#[test]
+fn finding_dense_input_keeps_nearby_fragments_masked() {
+    const N: usize = 20_500;
+    let mut rng = Rng::new(4242);
+    let secrets: Vec<Secret> = (0..N).map(|_| secret(0, &mut rng)).collect();
+    let mut text = String::with_capacity(N * 60);
+    for (i, s) in secrets.iter().enumerate() {
+        text.push_str("token = ");
+        text.push_str(&s.token);
+        if i % 37 == 5 {
+            let near = if i % 2 == 0 { i + 40 } else { i - 5 };
+            let copy = &secrets[near.min(N - 1)].random;
+            text.push_str(" # was ");
+            text.push_str(&copy[..24]);
+        }
+        text.push('\n');
+    }
+    let sb = Sandbox::new();
+    sb.write("dense.txt", &text);
+    for format in ["json", "text"] {
+        let run = sb.run(&["scan", "dense.txt", "--format", format]);
+        run.expect_code(1);
+        if format == "json" {
+            assert_eq!(run.findings().len(), N);
+        }
+        assert_redacted(&run.all(), &secrets, format);
+    }
+}

@@ -16,8 +16,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-
 use super::outcome::Outcome;
 use super::scanner::Scanner;
 use crate::finding::{Finding, Origin, Secret};
@@ -44,9 +42,10 @@ pub(crate) const ECHO_RUN: usize = 8;
 /// Redacts free text; see the module docs.
 pub(crate) struct Redactor<'s> {
     scanner: Option<&'s Scanner>,
-    /// Secrets found, and the automaton over them (built when the first text is redacted).
+    /// Secrets found, with their redacted forms, and the index over them (built when the
+    /// first text is redacted).
     known: Vec<(String, String)>,
-    automaton: std::sync::OnceLock<Option<AhoCorasick>>,
+    index: std::sync::OnceLock<Option<KnownIndex>>,
     /// A token sent to a server: runs of it are masked case-insensitively.
     echoed: Option<Secret>,
 }
@@ -57,7 +56,7 @@ impl<'s> Redactor<'s> {
         Redactor {
             scanner: Some(scanner),
             known: Vec::new(),
-            automaton: std::sync::OnceLock::new(),
+            index: std::sync::OnceLock::new(),
             echoed: None,
         }
     }
@@ -69,7 +68,7 @@ impl<'s> Redactor<'s> {
         Redactor {
             scanner: None,
             known: vec![(s.expose().to_string(), s.redacted())],
-            automaton: std::sync::OnceLock::new(),
+            index: std::sync::OnceLock::new(),
             echoed: Some(s),
         }
     }
@@ -90,18 +89,9 @@ impl<'s> Redactor<'s> {
         self
     }
 
-    fn automaton(&self) -> Option<&AhoCorasick> {
-        self.automaton
-            .get_or_init(|| {
-                if self.known.is_empty() {
-                    return None;
-                }
-                // Leftmost-longest: a secret containing another is masked whole.
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(self.known.iter().map(|(s, _)| s.as_bytes()))
-                    .ok()
-            })
+    fn index(&self) -> Option<&KnownIndex> {
+        self.index
+            .get_or_init(|| KnownIndex::new(&self.known))
             .as_ref()
     }
 
@@ -115,18 +105,8 @@ impl<'s> Redactor<'s> {
                 out = Cow::Owned(splice(&out, &spans));
             }
         }
-        if let Some(ac) = self.automaton() {
-            if ac.is_match(out.as_bytes()) {
-                let mut s = String::with_capacity(out.len());
-                let mut at = 0;
-                for m in ac.find_iter(out.as_bytes()) {
-                    s.push_str(&out[at..m.start()]);
-                    s.push_str(&self.known[m.pattern().as_usize()].1);
-                    at = m.end();
-                }
-                s.push_str(&out[at..]);
-                out = Cow::Owned(s);
-            }
+        if let Some(masked) = self.index().and_then(|i| i.mask(&out, &self.known)) {
+            out = Cow::Owned(masked);
         }
         if let Some(token) = &self.echoed {
             if let Some(masked) = mask_echoes(&out, token) {
@@ -247,6 +227,91 @@ impl<'s> Redactor<'s> {
     }
 }
 
+/// The secrets found, looked up by their first bytes. A text is read once: where a position's
+/// first [`KnownIndex::key_len`] bytes begin a secret, the longest secret that starts there
+/// is replaced, and the search goes on after it (leftmost, then longest: a secret that
+/// contains another is masked whole). A hash index rather than an Aho-Corasick automaton:
+/// building one over the 200,000 secrets of a finding-dense input took seconds (failure
+/// transitions over millions of states), and the texts redacted are short. The hash is the
+/// standard library's keyed one: the secrets are the scanned input's bytes.
+struct KnownIndex {
+    /// The shortest secret's length, at most 8: the bytes of a key.
+    key_len: usize,
+    /// Bytes that begin a secret: other positions cost one table lookup.
+    first: [bool; 256],
+    /// A key → the secrets (indices into the known list) that begin with it, longest first.
+    by_key: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+impl KnownIndex {
+    /// `None` if there is nothing to mask (an empty secret masks nothing).
+    fn new(known: &[(String, String)]) -> Option<KnownIndex> {
+        let key_len = known
+            .iter()
+            .map(|(s, _)| s.len())
+            .filter(|&n| n > 0)
+            .min()?
+            .min(8);
+        let mut first = [false; 256];
+        let mut by_key: std::collections::HashMap<u64, Vec<usize>> =
+            std::collections::HashMap::with_capacity(known.len());
+        for (k, (s, _)) in known.iter().enumerate().filter(|(_, (s, _))| !s.is_empty()) {
+            first[usize::from(s.as_bytes()[0])] = true;
+            by_key
+                .entry(Self::key(&s.as_bytes()[..key_len]))
+                .or_default()
+                .push(k);
+        }
+        for list in by_key.values_mut() {
+            list.sort_by_key(|&k| std::cmp::Reverse(known[k].0.len()));
+        }
+        Some(KnownIndex {
+            key_len,
+            first,
+            by_key,
+        })
+    }
+
+    fn key(bytes: &[u8]) -> u64 {
+        let mut k = [0u8; 8];
+        k[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(k)
+    }
+
+    /// `text` with every secret of `known` in it replaced by its redacted form; `None` if it
+    /// holds none.
+    fn mask(&self, text: &str, known: &[(String, String)]) -> Option<String> {
+        let b = text.as_bytes();
+        let mut out: Option<String> = None;
+        let (mut at, mut i) = (0, 0);
+        while i + self.key_len <= b.len() {
+            if self.first[usize::from(b[i])] {
+                let found = self
+                    .by_key
+                    .get(&Self::key(&b[i..i + self.key_len]))
+                    .and_then(|list| {
+                        list.iter()
+                            .find(|&&k| b[i..].starts_with(known[k].0.as_bytes()))
+                    });
+                if let Some(&k) = found {
+                    // A secret is valid UTF-8, so it begins and ends on character boundaries.
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    o.push_str(&text[at..i]);
+                    o.push_str(&known[k].1);
+                    i += known[k].0.len();
+                    at = i;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out.map(|mut o| {
+            o.push_str(&text[at..]);
+            o
+        })
+    }
+}
+
 /// `text` with each span (start, end, replacement) replaced; overlapping spans are merged
 /// into the first.
 fn splice(text: &str, spans: &[(usize, usize, String)]) -> String {
@@ -322,8 +387,11 @@ pub(crate) struct Spans {
     longest: usize,
     /// The [`FRAGMENT`]-byte runs of every candidate's text in the input, built at the first
     /// context line that needs them and shared by all (`None`: too many distinct candidates;
-    /// each context line then collects those near it).
+    /// each context line then takes those of its neighbourhood, [`Spans::near_grams`]).
     grams: std::sync::OnceLock<Option<Grams>>,
+    /// The last neighbourhood's runs and its bounds: context lines come in the order of their
+    /// findings, so the many lines of one stretch of a finding-dense input share one set.
+    near: std::cell::RefCell<Option<((usize, usize), Grams)>>,
 }
 
 /// A set of [`FRAGMENT`]-byte runs, each packed into an integer: a context line looks up every
@@ -333,8 +401,13 @@ pub(crate) struct Spans {
 type Grams = std::collections::HashSet<u128>;
 
 /// More distinct candidate texts than this in one input, and the fragments are collected per
-/// context line instead (bounded memory: about 30 runs per candidate).
+/// neighbourhood instead (bounded memory: about 30 runs per candidate).
 const SHARED_GRAMS_MAX: usize = 20_000;
+
+/// At most this many bytes of candidate text are taken into one neighbourhood's set (a bound
+/// on memory and work if an input's candidates are huge; a neighbourhood of finding-dense text
+/// holds about `4 * NEAR` bytes of them).
+const NEAR_BYTES_MAX: usize = 256 << 10;
 
 /// A [`FRAGMENT`]-byte run as a key.
 fn gram(run: &[u8]) -> u128 {
@@ -359,7 +432,69 @@ impl Spans {
             spans,
             longest,
             grams: std::sync::OnceLock::new(),
+            near: std::cell::RefCell::new(None),
         }
+    }
+
+    /// The runs of the candidates near `[from, to)`: at least those within [`NEAR`] bytes of
+    /// it. A set covers the [`NEAR_BLOCK`]-aligned blocks that hold the line, and [`NEAR`]
+    /// more on each side; it is kept, and serves each following line whose neighbourhood it
+    /// covers (context lines come in the order of their findings, so the lines of one block
+    /// share one set: building a set for each line cost 0.13 to 0.4 ms a finding in
+    /// finding-dense inputs). Which set serves a line thus depends on the lines before it, but
+    /// every set that serves holds the line's own neighbourhood. Overlapping candidates are
+    /// taken as the one stretch of text they cover, so each byte is added once; past
+    /// [`NEAR_BYTES_MAX`] bytes of text (huge candidates), those nearest the line that built
+    /// the set are taken first, and the cut holds for the lines that share it.
+    fn near_grams(&self, haystack: &[u8], from: usize, to: usize) -> std::cell::Ref<'_, Grams> {
+        let lo = (from / NEAR_BLOCK * NEAR_BLOCK).saturating_sub(NEAR);
+        let hi = to
+            .div_ceil(NEAR_BLOCK)
+            .saturating_mul(NEAR_BLOCK)
+            .saturating_add(NEAR);
+        let (need_lo, need_hi) = (from.saturating_sub(NEAR), to.saturating_add(NEAR));
+        let fresh = self
+            .near
+            .borrow()
+            .as_ref()
+            .is_some_and(|((l, h), _)| *l <= need_lo && need_hi <= *h);
+        if !fresh {
+            // The text the candidates cover, overlapping ones joined.
+            let mut stretches: Vec<(usize, usize)> = Vec::new();
+            for (s, e, _) in self.overlapping(lo, hi) {
+                match stretches.last_mut() {
+                    Some((_, end)) if *s < *end => *end = (*end).max(*e),
+                    _ => stretches.push((*s, *e)),
+                }
+            }
+            let covered: usize = stretches.iter().map(|(s, e)| e - s).sum();
+            if covered > NEAR_BYTES_MAX {
+                // Huge candidates: those nearest the line that asked come first.
+                stretches.sort_by_key(|&(s, e)| {
+                    if e <= from {
+                        from - e
+                    } else {
+                        s.saturating_sub(to)
+                    }
+                });
+            }
+            let mut set = Grams::with_capacity(covered.min(NEAR_BYTES_MAX));
+            let mut left = NEAR_BYTES_MAX;
+            for (s, e) in stretches {
+                let e = e.min(s + left);
+                if e >= s + FRAGMENT {
+                    set.extend(haystack[s..e].windows(FRAGMENT).map(gram));
+                }
+                left -= e - s;
+                if left == 0 {
+                    break;
+                }
+            }
+            *self.near.borrow_mut() = Some(((lo, hi), set));
+        }
+        std::cell::Ref::map(self.near.borrow(), |near| {
+            &near.as_ref().expect("built above").1
+        })
     }
 
     /// The runs of every candidate's text, if there are few enough distinct ones to share.
@@ -432,17 +567,12 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
     }
     // A fragment of a candidate (a truncated copy in a log line, say) is not shown either:
     // any candidate of the input where they are few, else those near the line.
-    let local;
+    let near;
     let grams = match spans.shared_grams(haystack) {
         Some(g) => g,
         None => {
-            local = grams_of(
-                spans
-                    .overlapping(from.saturating_sub(NEAR), to.saturating_add(NEAR))
-                    .take(64)
-                    .map(|(s, e, _)| &haystack[*s..*e]),
-            );
-            &local
+            near = spans.near_grams(haystack, from, to);
+            &*near
         }
     };
     // The line's own text is masked; the redacted forms put in place of candidates are not
@@ -483,6 +613,10 @@ pub(crate) fn context_line(haystack: &[u8], start: usize, end: usize, spans: &Sp
 
 /// How far around a context line [`mask_fragments`] looks for secrets whose fragments it masks.
 const NEAR: usize = 4096;
+
+/// Context lines whose text lies in one block of this size share one neighbourhood: the
+/// block and [`NEAR`] on each side (see [`Spans::near_grams`]).
+const NEAR_BLOCK: usize = 4 * NEAR;
 
 /// Length of the fragments of a secret [`mask_fragments`] masks.
 const FRAGMENT: usize = 12;
@@ -591,6 +725,76 @@ mod tests {
     fn span(text: &str, needle: &str, redacted: &str) -> (usize, usize, String) {
         let s = text.find(needle).unwrap();
         (s, s + needle.len(), redacted.to_string())
+    }
+
+    /// The brute-force answer the index must give: at each position, the longest secret that
+    /// starts there (the first listed of equals), else move one character on.
+    fn mask_slowly(text: &str, known: &[(String, String)]) -> Option<String> {
+        let (mut out, mut i, mut hit) = (String::new(), 0, false);
+        while i < text.len() {
+            let best = known
+                .iter()
+                .rev()
+                .filter(|(s, _)| !s.is_empty() && text[i..].starts_with(s.as_str()))
+                .max_by_key(|(s, _)| s.len());
+            match best {
+                Some((s, r)) => {
+                    out.push_str(r);
+                    i += s.len();
+                    hit = true;
+                }
+                None => {
+                    let c = text[i..].chars().next().unwrap();
+                    out.push(c);
+                    i += c.len_utf8();
+                }
+            }
+        }
+        hit.then_some(out)
+    }
+
+    /// The index masks as leftmost-longest matching over all secrets does: short secrets (under
+    /// the 8-byte key), secrets that share keys, contain or overlap each other, and text with
+    /// multi-byte characters between them.
+    #[test]
+    fn known_index_masks_leftmost_longest() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        // A small alphabet, so secrets share prefixes and turn up in each other and in text.
+        let alphabet = ['a', 'b', 'c', 'é', '_', '€'];
+        let word = |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
+            (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
+        };
+        for round in 0..2_000 {
+            let count = 1 + next(6);
+            let known: Vec<(String, String)> = (0..count)
+                .map(|k| {
+                    // Now and then an empty one, which masks nothing.
+                    let len = if next(50) == 0 { 0 } else { 1 + next(14) };
+                    (word(len, &mut next), format!("<{k}>"))
+                })
+                .collect();
+            let mut text = String::new();
+            for _ in 0..next(8) {
+                if next(2) == 0 {
+                    text.push_str(&known[next(count)].0);
+                } else {
+                    let len = next(10);
+                    text.push_str(&word(len, &mut next));
+                }
+            }
+            let masked = KnownIndex::new(&known).and_then(|index| index.mask(&text, &known));
+            assert_eq!(
+                masked,
+                mask_slowly(&text, &known),
+                "round {round}: {known:?} in {text:?}"
+            );
+        }
     }
 
     /// Two secrets 20–60 characters apart on one line: the neighbour that straddles the
