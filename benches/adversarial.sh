@@ -3,6 +3,8 @@
 # slow, each at 1 MB and 10 MB, against ordinary source code of the same sizes.
 #
 #   benches/adversarial.sh            (RUNS=3 per case, median reported)
+#   PATROL=/path/to/patrol CASES=ordinary,distinct benches/adversarial.sh
+#                                     (another build, no cargo build; only the cases named)
 #
 # Cases (see benches/README.md for why each is hostile):
 #   ordinary       the Python standard library's .py files, concatenated (the reference)
@@ -15,6 +17,9 @@
 #                  window allows, and `ghs_` inside it again and again
 #   tokens-line    checksum-valid tokens separated by spaces, all on one line (25k per MB)
 #   findings-*     a valid token per line (25k findings per MB) written as text, json, sarif
+#                  (2,000 distinct tokens, repeated)
+#   distinct       the same, every token distinct (past the 20,000 distinct candidates up to
+#                  which redaction shares one set of fragments for the whole input)
 #   line-10k       issue #9's case: ordinary code, then one line of 1,000 tokens per MB (the
 #                  10 MB input holds 10,000 tokens on one line)
 #   code-40k-*     issue #9's case: ordinary code with a token line every ~250 bytes, 4,000
@@ -35,8 +40,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
-cargo build --release --quiet
-PATROL=$PWD/target/release/patrol
+if [ -z "${PATROL:-}" ]; then
+    cargo build --release --quiet
+    PATROL=$PWD/target/release/patrol
+fi
+CASES=${CASES:-}
 WORK=${WORK:-target/bench-adversarial}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -46,7 +54,8 @@ import base64, os, random, string, sysconfig, zlib
 work = os.environ["WORK"]
 A = string.digits + string.ascii_uppercase + string.ascii_lowercase
 rng = random.Random(7)
-def token():
+DRNG = random.Random(11)
+def token(rng=rng):
     body = "".join(rng.choice(A) for _ in range(30))
     n, check = zlib.crc32(body.encode()), ""
     for _ in range(6):
@@ -100,6 +109,8 @@ cases = {
     "long-run": lambda n: (b"ghs_1_" + "".join(rng.choice(b64) for _ in range(n)).encode())[:n],
     "tokens-line": lambda n: repeat(" ".join(token() for _ in range(2000)).encode() + b" ", n),
     "findings": lambda n: repeat("\n".join(token() for _ in range(2000)).encode() + b"\n", n),
+    # Its own generator: the inputs of the other cases stay what they were.
+    "distinct": lambda n: "".join(token(DRNG) + "\n" for _ in range(n // 41 + 1)).encode()[:n],
     "line-10k": lambda n: line_of_tokens(n),
     "code-40k": lambda n: code_with_tokens(n),
     "gz-headers": lambda n: repeat(b'x = "H4sIAAAAAAAAAAAAAAAAAAAA"\n', n),
@@ -122,9 +133,10 @@ for name, make in cases.items():
                 f.write(make(mb * 1_000_000))
 PY
 
-PATROL=$PATROL WORK=$WORK RUNS=$RUNS python3 - <<'PY'
+PATROL=$PATROL WORK=$WORK RUNS=$RUNS CASES=$CASES python3 - <<'PY'
 import os, statistics, subprocess, time
 patrol, work, runs = os.environ["PATROL"], os.environ["WORK"], int(os.environ["RUNS"])
+wanted = set(filter(None, os.environ["CASES"].split(",")))
 def timed(args):
     ts = []
     for _ in range(runs):
@@ -138,17 +150,20 @@ rows = []
 for name, fmt in [("ordinary", "text"), ("flood-ghp", "text"), ("flood-ghs", "text"),
                   ("max-runs", "text"), ("jwt-near-miss", "text"), ("long-run", "text"),
                   ("tokens-line", "json"), ("findings", "text"), ("findings", "json"),
-                  ("findings", "sarif"), ("line-10k", "json"), ("code-40k", "text"),
+                  ("findings", "sarif"), ("distinct", "json"), ("line-10k", "json"), ("code-40k", "text"),
                   ("code-40k", "json"), ("code-40k", "sarif"), ("gz-headers", "json"),
                   ("zlib-noise", "text"), ("b64-nested", "text"), ("b64-binary", "text"),
                   ("percent-flood", "text"), ("percent-double", "text"),
                   ("escape-flood", "text"), ("html-flood", "text"), ("hex-text", "text"),
                   ("utf16-noise", "text"), ("b64-one-line", "text")]:
+    # The reference is always measured: every other row is relative to it.
+    if wanted and name not in wanted and name != "ordinary":
+        continue
     t = {}
     for mb in (1, 10):
         f = os.path.join(work, f"{name}-{mb}MB.txt")
         t[mb] = timed(["scan", "-q", "-j", "1", "--format", fmt, "-o", os.path.join(work, "out"), f])
-    rows.append((f"{name} ({fmt})" if name in ("findings", "tokens-line", "line-10k", "code-40k") else name, t))
+    rows.append((f"{name} ({fmt})" if name in ("findings", "distinct", "tokens-line", "line-10k", "code-40k") else name, t))
 base = {mb: rows[0][1][mb] for mb in (1, 10)}
 print(f"| case | 1 MB s | 10 MB s | 10 MB MB/s | vs ordinary (10 MB) | 10 MB / 1 MB |")
 print(f"|---|---:|---:|---:|---:|---:|")
