@@ -797,6 +797,51 @@ mod tests {
         }
     }
 
+    /// Whatever the order of the lines asked about, the neighbourhood set that serves a line
+    /// holds every fragment of every candidate within [`NEAR`] bytes of it: candidates of
+    /// random lengths, overlapping or apart, lines in order, repeated, and jumping back. (The
+    /// function is called directly, so fewer candidates than [`SHARED_GRAMS_MAX`] will do.)
+    #[test]
+    fn a_neighbourhood_set_holds_every_candidate_near_the_line() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let len = 400_000;
+        let haystack: Vec<u8> = (0..len).map(|_| b'a' + next(26) as u8).collect();
+        let mut list = Vec::new();
+        while list.len() < 4_000 {
+            let s = next(len - 200);
+            list.push((s, s + 8 + next(120), String::new()));
+        }
+        let spans = Spans::new(list.clone());
+        list.sort_by_key(|(s, _, _)| *s);
+        let mut line = 0;
+        for _ in 0..1_000 {
+            // Mostly forward in small steps, as findings come; now and then anywhere.
+            line = match next(10) {
+                0 => next(len - 300),
+                1 => line,
+                _ => (line + next(600)).min(len - 300),
+            };
+            let (from, to) = (line, line + 1 + next(250));
+            let set = spans.near_grams(&haystack, from, to);
+            // Candidates are at most 128 bytes long: those that may reach the line start
+            // within 128 + NEAR bytes before it.
+            let first = list.partition_point(|(s, _, _)| s + 128 + NEAR < from);
+            for (s, e, _) in &list[first..] {
+                if *e > from.saturating_sub(NEAR) && *s < to + NEAR && e - s >= FRAGMENT {
+                    for w in haystack[*s..*e].windows(FRAGMENT) {
+                        assert!(set.contains(&gram(w)), "line {from}..{to}: {s}..{e}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Two secrets 20–60 characters apart on one line: the neighbour that straddles the
     /// context's edge is redacted whole, never shown in part.
     #[test]
