@@ -727,6 +727,16 @@ mod tests {
         (s, s + needle.len(), redacted.to_string())
     }
 
+    /// A deterministic stream of numbers below `n` (xorshift64), one stream per seed.
+    fn numbers(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        }
+    }
+
     /// The brute-force answer the index must give: at each position, the longest secret that
     /// starts there (the first listed of equals), else move one character on.
     fn mask_slowly(text: &str, known: &[(String, String)]) -> Option<String> {
@@ -758,13 +768,7 @@ mod tests {
     /// multi-byte characters between them.
     #[test]
     fn known_index_masks_leftmost_longest() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15u64);
         // A small alphabet, so secrets share prefixes and turn up in each other and in text.
         let alphabet = ['a', 'b', 'c', 'é', '_', '€'];
         let word = |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
@@ -803,13 +807,7 @@ mod tests {
     /// function is called directly, so fewer candidates than [`SHARED_GRAMS_MAX`] will do.)
     #[test]
     fn a_neighbourhood_set_holds_every_candidate_near_the_line() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = numbers(0x2545_f491_4f6c_dd1du64);
         let len = 400_000;
         let haystack: Vec<u8> = (0..len).map(|_| b'a' + next(26) as u8).collect();
         let mut list = Vec::new();
