@@ -227,20 +227,25 @@ impl<'s> Redactor<'s> {
     }
 }
 
-/// The secrets found, looked up by their first bytes. A text is read once: where a position's
-/// first [`KnownIndex::key_len`] bytes begin a secret, the longest secret that starts there
-/// is replaced, and the search goes on after it (leftmost, then longest: a secret that
-/// contains another is masked whole). A hash index rather than an Aho-Corasick automaton:
-/// building one over the 200,000 secrets of a finding-dense input took seconds (failure
-/// transitions over millions of states), and the texts redacted are short. The hash is the
-/// standard library's keyed one: the secrets are the scanned input's bytes.
+/// The secrets found, looked up by their bytes. A text is read once: where a position's first
+/// [`KnownIndex::key_len`] bytes begin a secret, the longest secret that starts there is
+/// replaced, and the search goes on after it (leftmost, then longest: a secret that contains
+/// another is masked whole). A hash index rather than an Aho-Corasick automaton: building one
+/// over the 200,000 secrets of a finding-dense input took seconds (failure transitions over
+/// millions of states), and the texts redacted are short. A position costs one lookup per
+/// distinct length of the secrets that share its first bytes, never one comparison per
+/// secret: an input can hold thousands of secrets that begin alike (`AKIAAAAA…`), and commit
+/// summaries or paths can hold them too. The hash is the standard library's keyed one: the
+/// secrets are the scanned input's bytes.
 struct KnownIndex {
     /// The shortest secret's length, at most 8: the bytes of a key.
     key_len: usize,
     /// Bytes that begin a secret: other positions cost one table lookup.
     first: [bool; 256],
-    /// A key → the secrets (indices into the known list) that begin with it, longest first.
-    by_key: std::collections::HashMap<u64, Vec<usize>>,
+    /// A key → the lengths of the secrets that begin with it, longest first, each once.
+    lengths: std::collections::HashMap<u64, Vec<usize>>,
+    /// A secret → its place in the known list (the first of equal ones).
+    exact: std::collections::HashMap<Box<[u8]>, usize>,
 }
 
 impl KnownIndex {
@@ -253,22 +258,27 @@ impl KnownIndex {
             .min()?
             .min(8);
         let mut first = [false; 256];
-        let mut by_key: std::collections::HashMap<u64, Vec<usize>> =
-            std::collections::HashMap::with_capacity(known.len());
+        let mut lengths: std::collections::HashMap<u64, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut exact = std::collections::HashMap::with_capacity(known.len());
         for (k, (s, _)) in known.iter().enumerate().filter(|(_, (s, _))| !s.is_empty()) {
-            first[usize::from(s.as_bytes()[0])] = true;
-            by_key
-                .entry(Self::key(&s.as_bytes()[..key_len]))
+            let b = s.as_bytes();
+            first[usize::from(b[0])] = true;
+            lengths
+                .entry(Self::key(&b[..key_len]))
                 .or_default()
-                .push(k);
+                .push(b.len());
+            exact.entry(b.into()).or_insert(k);
         }
-        for list in by_key.values_mut() {
-            list.sort_by_key(|&k| std::cmp::Reverse(known[k].0.len()));
+        for list in lengths.values_mut() {
+            list.sort_unstable_by(|a, b| b.cmp(a));
+            list.dedup();
         }
         Some(KnownIndex {
             key_len,
             first,
-            by_key,
+            lengths,
+            exact,
         })
     }
 
@@ -278,6 +288,18 @@ impl KnownIndex {
         u64::from_le_bytes(k)
     }
 
+    /// The longest secret that starts at `b[i..]`, as its place in the known list.
+    fn at(&self, b: &[u8], i: usize) -> Option<usize> {
+        if !self.first[usize::from(b[i])] {
+            return None;
+        }
+        let lengths = self.lengths.get(&Self::key(&b[i..i + self.key_len]))?;
+        lengths
+            .iter()
+            .filter(|&&n| i + n <= b.len())
+            .find_map(|&n| self.exact.get(&b[i..i + n]).copied())
+    }
+
     /// `text` with every secret of `known` in it replaced by its redacted form; `None` if it
     /// holds none.
     fn mask(&self, text: &str, known: &[(String, String)]) -> Option<String> {
@@ -285,25 +307,16 @@ impl KnownIndex {
         let mut out: Option<String> = None;
         let (mut at, mut i) = (0, 0);
         while i + self.key_len <= b.len() {
-            if self.first[usize::from(b[i])] {
-                let found = self
-                    .by_key
-                    .get(&Self::key(&b[i..i + self.key_len]))
-                    .and_then(|list| {
-                        list.iter()
-                            .find(|&&k| b[i..].starts_with(known[k].0.as_bytes()))
-                    });
-                if let Some(&k) = found {
-                    // A secret is valid UTF-8, so it begins and ends on character boundaries.
-                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                    o.push_str(&text[at..i]);
-                    o.push_str(&known[k].1);
-                    i += known[k].0.len();
-                    at = i;
-                    continue;
-                }
-            }
-            i += 1;
+            let Some(k) = self.at(b, i) else {
+                i += 1;
+                continue;
+            };
+            // A secret is valid UTF-8, so it begins and ends on character boundaries.
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[at..i]);
+            o.push_str(&known[k].1);
+            i += known[k].0.len();
+            at = i;
         }
         out.map(|mut o| {
             o.push_str(&text[at..]);
