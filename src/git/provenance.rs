@@ -306,7 +306,7 @@ pub(super) fn attribute(
     // nearer HEAD is skipped. (Walking the chain once per finding was quadratic: 20,000
     // commits that each add a secret took 12 s.)
     let chain = head_chain(repo, &graph);
-    let last_held: Option<HashMap<(Fingerprint, String), usize>> = chain.as_ref().map(|chain| {
+    let last_held: Option<HashMap<(&Fingerprint, &str), usize>> = chain.as_ref().map(|chain| {
         let mut last: HashMap<(u32, u32), usize> = HashMap::new();
         let mut lists_met: HashSet<*const ()> = HashSet::new();
         for (k, &c) in chain.iter().enumerate().rev() {
@@ -320,14 +320,15 @@ pub(super) fn attribute(
                 last.entry((blob, path)).or_insert(k);
             }
         }
-        let mut held: HashMap<(Fingerprint, String), usize> = HashMap::new();
+        let mut held: HashMap<(&Fingerprint, &str), usize> = HashMap::new();
         for ((blob, path), k) in last {
-            let text = path_text
-                .get(&path)
-                .cloned()
-                .unwrap_or_else(|| trees.path(path).to_str_lossy().into_owned());
+            // A chain commit's hits are among those `occ` was built from, so `path_text`
+            // names every path here.
+            let Some(text) = path_text.get(&path) else {
+                continue;
+            };
             for fp in &blob_fingerprints[blob as usize] {
-                let at = held.entry((fp.clone(), text.clone())).or_insert(k);
+                let at = held.entry((fp, text.as_str())).or_insert(k);
                 *at = (*at).max(k);
             }
         }
@@ -337,7 +338,7 @@ pub(super) fn attribute(
         let (i, unreachable) = o.earliest();
         let standing = chain.as_ref().zip(last_held.as_ref()).map(|(chain, held)| {
             // The last commit of the chain that holds it; the one after it removed it.
-            match held.get(&(fingerprint, path)) {
+            match held.get(&(&fingerprint, path.as_str())) {
                 Some(&k) if k + 1 == chain.len() => (true, None),
                 Some(&k) => (false, Some(chain[k + 1])),
                 None => (false, None),
