@@ -6,6 +6,8 @@
 # as time growing faster than N.
 #
 #   benches/history-rotations.sh [N...]      (default: 5000 10000 20000)
+#   benches/history-rotations.sh wide:N      N commits to a file of N keys, each commit
+#                                            replacing one (N blobs of N findings each)
 #   PATROL=/path/to/patrol benches/history-rotations.sh ...   (another build; no cargo build)
 #
 # Prints wall seconds and peak RSS of `patrol scan --git -q --format json` per N.
@@ -21,7 +23,7 @@ WORK=$(cd "$WORK" && pwd)
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(5000 10000 20000)
 for n in "${sizes[@]}"; do
-    repo=$WORK/rotations-$n
+    repo=$WORK/rotations-${n/:/-}
     if [ ! -d "$repo/.git" ]; then
         git init -q -b main "$repo"
         N=$n python3 - <<'PY' | git -C "$repo" fast-import --quiet
@@ -29,10 +31,16 @@ import os, random, sys
 rng = random.Random(5)
 alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 out = sys.stdout.buffer
-for i in range(int(os.environ["N"])):
+n, wide = os.environ["N"].removeprefix("wide:"), os.environ["N"].startswith("wide:")
+keys = ["AKIA" + "".join(rng.choice(alphabet) for _ in range(16)) for _ in range(int(n) if wide else 0)]
+for i in range(int(n)):
     key = "AKIAAAAA" + "".join(rng.choice(alphabet) for _ in range(12))
-    msg = f"rotate {key}\n".encode()
-    data = f"aws_access_key_id = {key}\n".encode()
+    if wide:
+        keys[rng.randrange(len(keys))] = key
+        msg, data = b"edit\n", "".join(f"k{j} = {k}\n" for j, k in enumerate(keys)).encode()
+    else:
+        msg = f"rotate {key}\n".encode()
+        data = f"aws_access_key_id = {key}\n".encode()
     out.write(b"blob\nmark :%d\ndata %d\n%s\n" % (2 * i + 1, len(data), data))
     out.write(b"commit refs/heads/main\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata %d\n%s\n"
               % (2 * i + 2, 1700000000 + i, len(msg), msg))
