@@ -148,8 +148,8 @@ fn no_output_holds_any_part_of_any_secret() {
 
 /// Past 20,000 distinct candidates in one input, a context line masks the fragments of the
 /// candidates near it rather than of all of them. A file of 20,500 distinct tokens, one a line,
-/// where some lines also hold a copy, cut short (no candidate), of a token up to 40 lines
-/// before or after: every token is reported and no output holds 12 characters of any.
+/// where some lines also hold a copy, cut short (no candidate), of the token 40 lines after
+/// or 5 before: every token is reported and no output holds 12 characters of any.
 #[test]
 fn finding_dense_input_keeps_nearby_fragments_masked() {
     const N: usize = 20_500;
